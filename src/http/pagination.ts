@@ -1,0 +1,29 @@
+import type { Request, Response } from 'express';
+import type { Page } from '../services/list';
+
+/** The request's own absolute URL with some query parameters replaced (undefined removes). */
+export function selfUrl(req: Request, changes: Record<string, string | undefined>): string {
+  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host')}`);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) url.searchParams.delete(key);
+    else url.searchParams.set(key, value);
+  }
+  return url.href;
+}
+
+/** DRF's page envelope; previous of page 2 drops the page parameter, as DRF does. */
+export function sendPage(req: Request, res: Response, page: Page): void {
+  const next = page.page < page.lastPage ? selfUrl(req, { page: String(page.page + 1) }) : null;
+  const previous = page.page > 1 ? selfUrl(req, { page: page.page === 2 ? undefined : String(page.page - 1) }) : null;
+  res
+    .type('application/json')
+    .send(
+      `{"count":${page.count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},` +
+        `"results":[${page.results.join(',')}]}`,
+    );
+}
+
+/** Representations come from Postgres as JSON text: sent as they are. */
+export function sendJson(res: Response, status: number, json: string): void {
+  res.status(status).type('application/json').send(json);
+}

@@ -1,0 +1,77 @@
+import { Router, type Request } from 'express';
+import type Joi from 'joi';
+import { NotFoundError } from '../errors';
+import { UUID_RE } from '../schemas/common';
+import { parsePage, type ListParams, type Page } from '../services/list';
+import { methodNotAllowed } from './errors';
+import { sendJson, sendPage } from './pagination';
+import { validate } from './validate';
+
+/** What every resource service offers to REST and sockets alike. */
+export interface ResourceService<Input> {
+  list(params: ListParams): Promise<Page>;
+  get(id: string): Promise<string>;
+  create(input: Input): Promise<string>;
+  update(id: string, input: Input): Promise<string>;
+  remove(id: string): Promise<void>;
+}
+
+export interface ResourceSchemas {
+  create: Joi.ObjectSchema;
+  replace: Joi.ObjectSchema;
+  update: Joi.ObjectSchema;
+  listQuery: Joi.ObjectSchema;
+}
+
+const DEFAULT_PAGE_SIZE = 20;
+
+function listParams(req: Request): ListParams {
+  const { search, ordering, page, page_size, ...filters } = req.query as Record<string, unknown>;
+  return {
+    search: search as string | undefined,
+    ordering: ordering as string | undefined,
+    filters,
+    page: parsePage(page),
+    pageSize: (page_size as number | undefined) ?? DEFAULT_PAGE_SIZE,
+  };
+}
+
+/** Malformed ids are simply ids that do not exist: 404, never 400 or 500. */
+export function checkIdParam(router: Router): void {
+  router.param('id', (_req, _res, next, id: string) => {
+    if (!UUID_RE.test(id)) throw new NotFoundError();
+    next();
+  });
+}
+
+/** The DRF ModelViewSet surface: list/create on `/`, retrieve/replace/update/destroy on `/:id`. */
+export function resourceRouter<Input>(service: ResourceService<Input>, schemas: ResourceSchemas): Router {
+  const router = Router();
+  checkIdParam(router);
+  const id = (req: Request) => req.params.id as string;
+
+  router
+    .route('/')
+    .get(validate({ query: schemas.listQuery }), async (req, res) =>
+      sendPage(req, res, await service.list(listParams(req))),
+    )
+    .post(validate({ body: schemas.create }), async (req, res) => sendJson(res, 201, await service.create(req.body)))
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/:id')
+    .get(async (req, res) => sendJson(res, 200, await service.get(id(req))))
+    .put(validate({ body: schemas.replace }), async (req, res) =>
+      sendJson(res, 200, await service.update(id(req), req.body)),
+    )
+    .patch(validate({ body: schemas.update }), async (req, res) =>
+      sendJson(res, 200, await service.update(id(req), req.body)),
+    )
+    .delete(async (req, res) => {
+      await service.remove(id(req));
+      res.status(204).end();
+    })
+    .all(methodNotAllowed(['GET', 'PUT', 'PATCH', 'DELETE']));
+
+  return router;
+}

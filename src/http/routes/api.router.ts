@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import { chatCreate, chatListQuery, chatReplace, chatUpdate } from '../../schemas/chat.schemas';
+import { dataCreate, dataListQuery, dataReplace, dataUpdate } from '../../schemas/data.schemas';
+import type { Services } from '../../services';
+import { methodNotAllowed } from '../errors';
+import { resourceRouter } from '../resource.router';
+import { campaignRouter } from './campaign.router';
+import { selfUrl } from '../pagination';
+
+export function apiRouter(services: Services): Router {
+  const router = Router();
+  router
+    .route('/')
+    .get((req, res) => {
+      const base = selfUrl(req, {}).replace(/\?.*$/, '').replace(/\/?$/, '/');
+      res.json({ campaigns: `${base}campaigns/`, chats: `${base}chats/`, datas: `${base}datas/` });
+    })
+    .all(methodNotAllowed(['GET']));
+  router.use('/campaigns', campaignRouter(services.campaigns, services.chatHistory));
+  router.use(
+    '/chats',
+    resourceRouter(services.chats, {
+      create: chatCreate,
+      replace: chatReplace,
+      update: chatUpdate,
+      listQuery: chatListQuery,
+    }),
+  );
+  router.use(
+    '/datas',
+    resourceRouter(services.datas, {
+      create: dataCreate,
+      replace: dataReplace,
+      update: dataUpdate,
+      listQuery: dataListQuery,
+    }),
+  );
+  return router;
+}

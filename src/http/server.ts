@@ -1,0 +1,46 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import swaggerUi from 'swagger-ui-express';
+import type { Services } from '../services';
+import { bodyParsing } from './body';
+import { errorHandler, methodNotAllowed, notFound } from './errors';
+import { openApiDocument } from './openapi';
+import { apiRouter } from './routes/api.router';
+
+export interface HttpOptions {
+  bodyLimit: string;
+  trustProxy: boolean | number | string;
+  logger: Logger;
+  /** Resolves when the app can serve (database reachable, listener connected). */
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+}
+
+/** Builds the Express app; listening is the caller's business. */
+export function createHttpApp(services: Services, opts: HttpOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', opts.trustProxy);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await opts.readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  const openapi = openApiDocument();
+  app
+    .route('/api/openapi.json')
+    .get((_req, res) => {
+      res.json(openapi);
+    })
+    .all(methodNotAllowed(['GET']));
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapi));
+
+  app.use('/api', bodyParsing(opts.bodyLimit), apiRouter(services));
+  app.use(notFound);
+  app.use(errorHandler(opts.logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+import 'dotenv/config';
+import pino from 'pino';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+
+/** The composition root: the only module that reads process (env, signals, exit codes). */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel });
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    embedded = createEmbeddedDatabase({
+      dir: config.embeddedPgDir,
+      port: config.embeddedPgPort,
+      onLog: (line) => logger.debug({ postgres: line }),
+    });
+    logger.info({ dir: config.embeddedPgDir, port: config.embeddedPgPort }, 'starting embedded Postgres');
+    await embedded.start();
+  }
+  const app = createApp({ ...config, databaseUrl: config.databaseUrl ?? embedded?.url }, logger);
+
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app.stop();
+      await embedded?.stop();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    await app.start();
+  } catch (err) {
+    logger.fatal({ err }, 'start failed');
+    await app.stop().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  logger.info(`listening on http://${host}:${app.httpServer.address() && config.port}/api/`);
+}
+
+void main();

@@ -1,0 +1,59 @@
+import Joi from 'joi';
+import type { FieldErrors } from '../errors';
+
+/** Canonical 8-4-4-4-12 hex form: what Postgres returns and clients send back. */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const uuid = () => Joi.string().pattern(UUID_RE, 'uuid');
+
+/** Text as DRF's CharField: trimmed, no NUL characters (Postgres cannot store them). */
+export const text = () =>
+  Joi.string()
+    .trim()
+    .pattern(/^[^\0]*$/, 'nul');
+
+/** Same options for every body and query schema, REST and socket alike. */
+export const VALIDATE_OPTIONS: Joi.ValidationOptions = {
+  abortEarly: false,
+  stripUnknown: true,
+  convert: true,
+};
+
+type Detail = Joi.ValidationErrorItem;
+
+const MESSAGES: Record<string, (d: Detail) => string> = {
+  'any.required': () => 'This field is required.',
+  'string.empty': () => 'This field may not be blank.',
+  'string.base': (d) => (d.context?.value === null ? 'This field may not be null.' : 'Not a valid string.'),
+  'any.only': (d) => `"${String(d.context?.value)}" is not a valid choice.`,
+  'string.max': (d) => `Ensure this field has no more than ${d.context?.limit} characters.`,
+  'string.uri': () => 'Enter a valid URL.',
+  'string.uriCustomScheme': () => 'Enter a valid URL.',
+  'number.base': () => 'A valid integer is required.',
+  'number.integer': () => 'A valid integer is required.',
+  'number.min': (d) => `Ensure this value is greater than or equal to ${d.context?.limit}.`,
+  'number.max': (d) => `Ensure this value is less than or equal to ${d.context?.limit}.`,
+  'string.pattern.name': (d) =>
+    d.context?.name === 'nul'
+      ? 'Null characters are not allowed.'
+      : `"${String(d.context?.value)}" is not a valid UUID.`,
+};
+
+/** Joi details → DRF's `{"field": ["message", …]}`, every bad field at once. */
+export function toFieldErrors(error: Joi.ValidationError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const detail of error.details) {
+    const field = detail.path.length ? String(detail.path[0]) : 'non_field_errors';
+    const message = MESSAGES[detail.type]?.(detail) ?? detail.message;
+    (fields[field] ??= []).push(message);
+  }
+  return fields;
+}
+
+/** Listing parameters shared by every collection (pagination is checked separately). */
+export const listQuery = {
+  search: Joi.string().allow(''),
+  ordering: Joi.string().allow(''),
+  page: Joi.any(),
+  page_size: Joi.number().integer().min(1).max(100),
+};

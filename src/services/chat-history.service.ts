@@ -1,0 +1,103 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { NotFoundError, ValidationError } from '../errors';
+import { UUID_RE } from '../schemas/common';
+import { chatJson, isoUtc } from './representation.sql';
+
+/** Keyset position of a chat in its campaign's timeline: (created_at, id). */
+interface Position {
+  ts: string;
+  id: string;
+}
+
+export interface HistoryParams {
+  limit?: number;
+  before?: string;
+  after?: string;
+}
+
+export interface HistoryPage {
+  results: string[];
+  /** Cursor for the page before the first result; undefined when nothing is older. */
+  previous?: string;
+  /** Cursor for what comes after the last result (poll it for new messages). */
+  next?: string;
+}
+
+export const encodeCursor = (p: Position): string => Buffer.from(`${p.ts}|${p.id}`).toString('base64url');
+
+function decodeCursor(raw: string): Position | undefined {
+  const [ts, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
+  if (!id || !UUID_RE.test(id) || Number.isNaN(Date.parse(ts))) return undefined;
+  return { ts, id };
+}
+
+type Row = { j: string; ts: string; id: string };
+const SELECT = `SELECT ${chatJson('c')}::text AS j, ${isoUtc('c.created_at')} AS ts, c.id FROM chats c`;
+
+export type ChatHistoryService = ReturnType<typeof createChatHistoryService>;
+
+export function createChatHistoryService(sequelize: Sequelize) {
+  const query = <T extends object>(sql: string, bind: unknown[]) =>
+    sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT });
+
+  /** A cursor is ours (opaque) or, for convenience, the id of a chat of this campaign. */
+  async function position(campaignId: string, raw: string, field: string): Promise<Position> {
+    if (UUID_RE.test(raw)) {
+      const [row] = await query<Position>(
+        `SELECT ${isoUtc('created_at')} AS ts, id FROM chats WHERE id = $1 AND campaign_id = $2`,
+        [raw, campaignId],
+      );
+      if (row) return row;
+    } else {
+      const decoded = decodeCursor(raw);
+      if (decoded) return decoded;
+    }
+    throw new ValidationError({ [field]: ['Invalid cursor.'] });
+  }
+
+  async function assertCampaign(campaignId: string): Promise<void> {
+    const rows = await query(`SELECT 1 FROM campaigns WHERE id = $1`, [campaignId]);
+    if (!rows.length) throw new NotFoundError();
+  }
+
+  return {
+    /** Every chat of the campaign, oldest first: the reference's bare array. */
+    async all(campaignId: string): Promise<string> {
+      const [row] = await query<{ found: boolean; j: string }>(
+        `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1) AS found, ` +
+          `(SELECT coalesce(json_agg(${chatJson('c')} ORDER BY c.created_at, c.id), '[]')::text FROM chats c WHERE c.campaign_id = $1) AS j`,
+        [campaignId],
+      );
+      if (!row.found) throw new NotFoundError();
+      return row.j;
+    },
+
+    /** Newest `limit` chats, or the page before/after a cursor; results oldest first. */
+    async page(campaignId: string, { limit = 50, before, after }: HistoryParams): Promise<HistoryPage> {
+      await assertCampaign(campaignId);
+      const anchor = before ?? after;
+      const at = anchor ? await position(campaignId, anchor, before ? 'before' : 'after') : undefined;
+      const bind: unknown[] = [campaignId, limit + 1];
+      let where = 'c.campaign_id = $1';
+      if (at) {
+        bind.push(at.ts, at.id);
+        where += ` AND (c.created_at, c.id) ${after ? '>' : '<'} ($3::timestamptz, $4::uuid)`;
+      }
+      const direction = after ? 'ASC' : 'DESC';
+      const rows = await query<Row>(
+        `${SELECT} WHERE ${where} ORDER BY c.created_at ${direction}, c.id ${direction} LIMIT $2`,
+        bind,
+      );
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit);
+      if (!after) page.reverse();
+      const first = page[0];
+      const last = page[page.length - 1];
+      return {
+        results: page.map((r) => r.j),
+        previous: first && (after || more) ? encodeCursor(first) : undefined,
+        next: last ? encodeCursor(last) : after && at ? encodeCursor(at) : undefined,
+      };
+    },
+  };
+}

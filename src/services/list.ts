@@ -1,0 +1,114 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { NotFoundError } from '../errors';
+
+/** How one collection is listed: every identifier here is ours, never the client's. */
+export interface ListSpec {
+  table: string;
+  alias: string;
+  json: (alias: string) => string;
+  searchColumns: string[];
+  /** API ordering field → column; anything else in ?ordering= is ignored. */
+  orderingColumns: Record<string, string>;
+  defaultOrdering: string;
+  /** Query parameter → column compared for equality. */
+  filterColumns: Record<string, string>;
+}
+
+export type PageRequest = number | 'last';
+
+export interface ListParams {
+  search?: string;
+  ordering?: string;
+  filters: Record<string, unknown>;
+  page: PageRequest;
+  pageSize: number;
+}
+
+export interface Page {
+  count: number;
+  page: number;
+  lastPage: number;
+  /** Each item's representation as JSON text, ready to send. */
+  results: string[];
+}
+
+/** DRF's page parameter: 1-based integer or "last"; anything else is an invalid page (404). */
+export function parsePage(raw: unknown): PageRequest {
+  if (raw === undefined) return 1;
+  if (raw === 'last') return 'last';
+  if (typeof raw === 'string' && /^\d{1,9}$/.test(raw) && Number(raw) >= 1) return Number(raw);
+  throw new NotFoundError('Invalid page.');
+}
+
+/** Search terms as DRF splits them: on whitespace and commas, NULs removed. */
+export function searchTerms(search: string | undefined): string[] {
+  if (!search) return [];
+  return search
+    .replace(/\0/g, '')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+}
+
+const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, '\\$&')}%`;
+
+/** ORDER BY built from whitelisted fields only, always ending in the id tiebreaker. */
+export function orderBy(spec: ListSpec, ordering: string | undefined): string {
+  const pick = (raw: string) =>
+    raw
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => spec.orderingColumns[f.replace(/^-/, '')] !== undefined)
+      .map((f) => `${spec.orderingColumns[f.replace(/^-/, '')]} ${f.startsWith('-') ? 'DESC' : 'ASC'}`);
+  const terms = pick(ordering ?? '');
+  const chosen = terms.length ? terms : pick(spec.defaultOrdering);
+  const idColumn = `${spec.alias}.id`;
+  if (!chosen.some((t) => t.startsWith(`${idColumn} `))) {
+    chosen.push(`${idColumn} ${chosen[0]?.endsWith('DESC') ? 'DESC' : 'ASC'}`);
+  }
+  return chosen.join(', ');
+}
+
+function whereClause(spec: ListSpec, params: ListParams, bind: unknown[]): string {
+  const conditions: string[] = [];
+  for (const [param, column] of Object.entries(spec.filterColumns)) {
+    const value = params.filters[param];
+    if (value === undefined) continue;
+    bind.push(value);
+    conditions.push(`${column} = $${bind.length}`);
+  }
+  for (const term of searchTerms(params.search)) {
+    bind.push(likePattern(term));
+    conditions.push(`(${spec.searchColumns.map((c) => `${c} ILIKE $${bind.length}`).join(' OR ')})`);
+  }
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/** One page: a count and the page itself, two queries whatever the page size. */
+export async function listPage(sequelize: Sequelize, spec: ListSpec, params: ListParams): Promise<Page> {
+  const bind: unknown[] = [];
+  const where = whereClause(spec, params, bind);
+  const from = `FROM ${spec.table} ${spec.alias} ${where}`;
+  const [{ n: count }] = await sequelize.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, {
+    bind,
+    type: QueryTypes.SELECT,
+  });
+  const lastPage = Math.max(1, Math.ceil(count / params.pageSize));
+  const page = params.page === 'last' ? lastPage : params.page;
+  if (page > lastPage) throw new NotFoundError('Invalid page.');
+  const rows = await sequelize.query<{ j: string }>(
+    `SELECT ${spec.json(spec.alias)}::text AS j ${from} ORDER BY ${orderBy(spec, params.ordering)} ` +
+      `LIMIT ${params.pageSize} OFFSET ${(page - 1) * params.pageSize}`,
+    { bind, type: QueryTypes.SELECT },
+  );
+  return { count, page, lastPage, results: rows.map((r) => r.j) };
+}
+
+/** One row's representation, or 404. */
+export async function getOne(sequelize: Sequelize, spec: ListSpec, id: string): Promise<string> {
+  const rows = await sequelize.query<{ j: string }>(
+    `SELECT ${spec.json(spec.alias)}::text AS j FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = $1`,
+    { bind: [id], type: QueryTypes.SELECT },
+  );
+  if (!rows.length) throw new NotFoundError();
+  return rows[0].j;
+}

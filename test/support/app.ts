@@ -1,0 +1,20 @@
+import pino from 'pino';
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+
+export function testConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+    databaseUrl,
+    migrateOnStart: false,
+    shutdownTimeoutMs: 1000,
+    ...overrides,
+  };
+}
+
+/** Starts an instance on an ephemeral port; stop it in afterAll. */
+export async function startApp(databaseUrl: string, overrides: Partial<Config> = {}): Promise<App> {
+  const app = createApp(testConfig(databaseUrl, overrides), pino({ level: 'silent' }));
+  await app.start();
+  return app;
+}
