@@ -5,16 +5,24 @@ import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrate } from './db/migrate';
 import { createHttpApp } from './http/server';
+import { createEventStore } from './pubsub/event.store';
+import { Feed } from './pubsub/feed';
+import { Listener } from './pubsub/listener';
+import { createRealtimeServer, deliverTo, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
+
+export const EVENTS_CHANNEL = 'chat_events';
 
 export interface App {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** http://host:port of the running server (valid after start). */
+  /** http://127.0.0.1:port of the running server (valid after start). */
   readonly url: string;
   readonly services: Services;
   readonly database: Database;
   readonly httpServer: Server;
+  readonly io: RealtimeServer;
+  readonly listener: Listener;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -23,6 +31,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   const databaseUrl = config.databaseUrl;
   const db = createDatabase(databaseUrl, { poolMax: config.dbPoolMax });
   const services = createServices(db);
+  const onError = (err: unknown, context: string) => logger.warn({ err }, context);
 
   const databaseReachable = () =>
     db.sequelize.query('SELECT 1').then(
@@ -34,61 +43,84 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     trustProxy: config.trustProxy,
     logger,
     readiness: async () => {
-      const checks = { database: await databaseReachable() };
+      const checks = { database: await databaseReachable(), listener: listener.connected };
       return { ready: Object.values(checks).every(Boolean), checks };
     },
   });
   const httpServer = createServer(httpApp);
+  const io = createRealtimeServer({
+    httpServer,
+    services,
+    feed: () => feed,
+    logger,
+    maxHttpBufferSize: config.socketMaxBufferBytes,
+  });
+  const feed = new Feed({
+    store: createEventStore(db.sequelize),
+    deliver: deliverTo(io),
+    onError,
+    retentionHours: config.eventRetentionHours,
+  });
+  const listener = new Listener({
+    url: config.listenDatabaseUrl ?? databaseUrl,
+    channel: EVENTS_CHANNEL,
+    checkIntervalMs: config.listenerCheckIntervalMs,
+    onNotify: () => feed.poke(),
+    onConnect: () => feed.poke(), // catch up on what was committed while away
+    onError,
+  });
 
-  let state: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
+  let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
   async function closeHttp(): Promise<void> {
-    if (!httpServer.listening) return;
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     // keep-alive sockets with no request in flight would hold close() open
     httpServer.closeIdleConnections();
     const timer = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
+    await io.close(); // disconnects sockets (and long-polls) too
     await closed;
     clearTimeout(timer);
+  }
+
+  async function start(): Promise<void> {
+    if (config.migrateOnStart) {
+      const applied = await migrate(db.sequelize, databaseUrl);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
+    await db.sequelize.authenticate();
+    // LISTEN before reading the log head, so nothing committed in between is missed
+    await listener.start();
+    await feed.start();
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   return {
     services,
     database: db,
     httpServer,
+    io,
+    listener,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;
     },
-
-    async start() {
-      if (state !== 'idle') return;
-      state = 'starting';
-      if (config.migrateOnStart) {
-        const applied = await migrate(db.sequelize, databaseUrl);
-        if (applied.length) logger.info({ applied }, 'migrations applied');
-      }
-      await db.sequelize.authenticate();
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      state = 'started';
-    },
-
-    stop() {
-      // safe to call twice: the second caller awaits the first shutdown
-      stopping ??= (async () => {
-        state = 'stopping';
-        await closeHttp();
+    // both safe to call twice: a second caller awaits the first
+    start: () => (starting ??= start()),
+    stop: () =>
+      (stopping ??= (async () => {
+        await starting?.catch(() => undefined);
+        if (httpServer.listening) await closeHttp();
+        else await io.close().catch(() => undefined);
+        await listener.stop();
+        await feed.stop();
         await db.sequelize.close();
-        state = 'stopped';
-      })();
-      return stopping;
-    },
+      })()),
   };
 }

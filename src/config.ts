@@ -16,6 +16,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   eventRetentionHours: number;
   listenerCheckIntervalMs: number;
+  socketMaxBufferBytes: number;
   logLevel: string;
 }
 
@@ -35,6 +36,7 @@ const schema = Joi.object({
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000),
   EVENT_RETENTION_HOURS: Joi.number().positive().default(24),
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
+  SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
 }).unknown(true);
 
@@ -60,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: value.SHUTDOWN_TIMEOUT_MS,
     eventRetentionHours: value.EVENT_RETENTION_HOURS,
     listenerCheckIntervalMs: value.LISTENER_CHECK_INTERVAL_MS,
+    socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
     logLevel: value.LOG_LEVEL,
   };
 }

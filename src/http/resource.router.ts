@@ -1,6 +1,6 @@
-import { Router, type Request } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type Joi from 'joi';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';
 import { parsePage, type ListParams, type Page } from '../services/list';
 import { methodNotAllowed } from './errors';
@@ -44,11 +44,23 @@ export function checkIdParam(router: Router): void {
   });
 }
 
+/**
+ * DRF looks the object up before it validates: a PUT or PATCH to an unknown id is a 404
+ * whatever the body. Runs only after validation failed, so valid requests pay no query.
+ */
+export function notFoundBeforeInvalid(lookup: (id: string) => Promise<unknown>): ErrorRequestHandler {
+  return async (err, req, _res, next) => {
+    if (err instanceof ValidationError) await lookup(req.params.id as string);
+    next(err);
+  };
+}
+
 /** The DRF ModelViewSet surface: list/create on `/`, retrieve/replace/update/destroy on `/:id`. */
 export function resourceRouter<Input>(service: ResourceService<Input>, schemas: ResourceSchemas): Router {
   const router = Router();
   checkIdParam(router);
   const id = (req: Request) => req.params.id as string;
+  const mustExist = notFoundBeforeInvalid(service.get);
 
   router
     .route('/')
@@ -61,10 +73,10 @@ export function resourceRouter<Input>(service: ResourceService<Input>, schemas: 
   router
     .route('/:id')
     .get(async (req, res) => sendJson(res, 200, await service.get(id(req))))
-    .put(validate({ body: schemas.replace }), async (req, res) =>
+    .put(validate({ body: schemas.replace }), mustExist, async (req: Request, res: Response) =>
       sendJson(res, 200, await service.update(id(req), req.body)),
     )
-    .patch(validate({ body: schemas.update }), async (req, res) =>
+    .patch(validate({ body: schemas.update }), mustExist, async (req: Request, res: Response) =>
       sendJson(res, 200, await service.update(id(req), req.body)),
     )
     .delete(async (req, res) => {

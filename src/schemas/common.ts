@@ -23,6 +23,7 @@ type Detail = Joi.ValidationErrorItem;
 
 const MESSAGES: Record<string, (d: Detail) => string> = {
   'any.required': () => 'This field is required.',
+  'object.oxor': (d) => `Give at most one of: ${(d.context?.peers as string[] | undefined)?.join(', ')}.`,
   'string.empty': () => 'This field may not be blank.',
   'string.base': (d) => (d.context?.value === null ? 'This field may not be null.' : 'Not a valid string.'),
   'any.only': (d) => `"${String(d.context?.value)}" is not a valid choice.`,

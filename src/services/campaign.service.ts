@@ -36,6 +36,8 @@ export function createCampaignService({ sequelize, models: { Campaign } }: Datab
 
     get: (id: string) => getOne(sequelize, CAMPAIGN_LIST, id),
 
+    exists: async (id: string): Promise<boolean> => (await Campaign.count({ where: { id } })) > 0,
+
     async create(input: CampaignInput): Promise<string> {
       return freshCampaignJson(await Campaign.create({ title: input.title as string, ...input }));
     },

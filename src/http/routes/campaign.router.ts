@@ -1,9 +1,9 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { campaignCreate, campaignListQuery, campaignReplace, campaignUpdate } from '../../schemas/campaign.schemas';
 import { chatHistoryQuery } from '../../schemas/chat.schemas';
 import type { CampaignService } from '../../services/campaign.service';
 import type { ChatHistoryService, HistoryParams } from '../../services/chat-history.service';
-import { checkIdParam, resourceRouter } from '../resource.router';
+import { checkIdParam, notFoundBeforeInvalid, resourceRouter } from '../resource.router';
 import { methodNotAllowed } from '../errors';
 import { selfUrl, sendJson } from '../pagination';
 import { validate } from '../validate';
@@ -11,9 +11,10 @@ import { validate } from '../validate';
 export function campaignRouter(campaigns: CampaignService, history: ChatHistoryService): Router {
   const router = Router();
   checkIdParam(router);
+  const campaignExists = notFoundBeforeInvalid(campaigns.get);
   router
     .route('/:id/chats')
-    .get(validate({ query: chatHistoryQuery }), async (req, res) => {
+    .get(validate({ query: chatHistoryQuery }), campaignExists, async (req: Request, res: Response) => {
       const id = req.params.id as string;
       const params = req.query as HistoryParams;
       if (params.limit === undefined && params.before === undefined && params.after === undefined) {

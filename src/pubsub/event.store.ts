@@ -1,0 +1,128 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { campaignJson, chatJson, dataJson } from '../services/representation.sql';
+
+export type Entity = 'campaign' | 'chat' | 'data';
+export type Op = 'created' | 'updated' | 'deleted';
+
+/** A row of the events log (db/migrations/…-create-events.js). */
+export interface EventRow {
+  id: string;
+  campaign_id: string;
+  entity: Entity;
+  op: Op;
+  entity_id: string;
+  keys: Record<string, string | null>;
+}
+
+/** What a room receives: `${entity}:${op}` with {cursor, campaign, data}. */
+/** Campaigns have no created event: nobody can be in a room before it exists. */
+export type EventName = Exclude<`${Entity}:${Op}`, 'campaign:created'>;
+
+export interface ChangeEvent {
+  name: EventName;
+  cursor: string;
+  campaign: string;
+  /** The REST representation; for a delete, the id and foreign keys. */
+  data: unknown;
+}
+
+const TABLES: Record<Entity, { table: string; json: (alias: string) => string }> = {
+  campaign: { table: 'campaigns', json: campaignJson },
+  chat: { table: 'chats', json: chatJson },
+  data: { table: 'datas', json: dataJson },
+};
+
+// ids travel as text (bigint exceeds a JS number); order by e.id, never by this text alias
+const EVENT_COLUMNS = 'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity_id, e.keys';
+
+export type EventStore = ReturnType<typeof createEventStore>;
+
+export function createEventStore(sequelize: Sequelize) {
+  const select = <T extends object>(sql: string, bind: unknown[] = []) =>
+    sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT });
+
+  /** Current representations of the rows the events name, one query per entity kind. */
+  async function load(rows: EventRow[]): Promise<Map<string, unknown>> {
+    const wanted = new Map<Entity, Set<string>>();
+    for (const r of rows) {
+      if (r.op !== 'deleted') (wanted.get(r.entity) ?? wanted.set(r.entity, new Set()).get(r.entity))!.add(r.entity_id);
+    }
+    const found = new Map<string, unknown>();
+    for (const [entity, ids] of wanted) {
+      const { table, json } = TABLES[entity];
+      const loaded = await select<{ id: string; j: unknown }>(
+        `SELECT t.id, ${json('t')} AS j FROM ${table} t WHERE t.id = ANY($1::uuid[])`,
+        [[...ids]],
+      );
+      for (const { id, j } of loaded) found.set(`${entity}:${id}`, j);
+    }
+    return found;
+  }
+
+  /**
+   * Events rendered for delivery, in log order. A created/updated row that is gone by now
+   * is skipped: its deleted event follows in the log.
+   */
+  async function render(rows: EventRow[]): Promise<ChangeEvent[]> {
+    const current = await load(rows);
+    const events: ChangeEvent[] = [];
+    for (const r of rows) {
+      const data = r.op === 'deleted' ? r.keys : current.get(`${r.entity}:${r.entity_id}`);
+      if (data === undefined) continue;
+      events.push({ name: `${r.entity}:${r.op}` as EventName, cursor: r.id, campaign: r.campaign_id, data });
+    }
+    return events;
+  }
+
+  return {
+    render,
+
+    /** The newest committed event id: where a fresh feed starts. */
+    async head(): Promise<bigint> {
+      const [row] = await select<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM events');
+      return BigInt(row.id);
+    },
+
+    async after(lastId: bigint, limit: number): Promise<EventRow[]> {
+      return select<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [
+        lastId.toString(),
+        limit,
+      ]);
+    },
+
+    async roomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, limit: number): Promise<EventRow[]> {
+      return select<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
+        [campaignId, sinceId.toString(), uptoId.toString(), limit],
+      );
+    },
+
+    /** Events at or below this id may have been pruned. */
+    async prunedUpto(): Promise<bigint> {
+      const [row] = await select<{ upto: string }>('SELECT upto::text AS upto FROM events_pruned');
+      return BigInt(row.upto);
+    },
+
+    /** The last id handed out (committed or not): no valid cursor is above it. */
+    async allocatedUpto(): Promise<bigint> {
+      const [row] = await select<{ v: string }>(
+        'SELECT CASE WHEN is_called THEN last_value ELSE 0 END::text AS v FROM events_id_seq',
+      );
+      return BigInt(row.v);
+    },
+
+    async campaignExists(campaignId: string): Promise<boolean> {
+      return (await select('SELECT 1 FROM campaigns WHERE id = $1', [campaignId])).length > 0;
+    },
+
+    /** Deletes events older than the retention and records how far it went. */
+    async prune(retentionHours: number): Promise<void> {
+      await sequelize.query(
+        `WITH gone AS (DELETE FROM events WHERE created_at < now() - make_interval(secs => $1) RETURNING id)
+         UPDATE events_pruned SET upto = greatest(upto, (SELECT max(id) FROM gone))
+         WHERE EXISTS (SELECT 1 FROM gone)`,
+        { bind: [retentionHours * 3600] },
+      );
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { Client } from 'pg';
+
+export interface ListenerOptions {
+  url: string;
+  channel: string;
+  /** How often the connection is proven alive with a query (and the feed polled). */
+  checkIntervalMs: number;
+  onNotify: () => void;
+  /** After every (re)connect, once LISTEN is in place: time to catch up. */
+  onConnect: () => void;
+  onError: (err: unknown, context: string) => void;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+/**
+ * Owns one dedicated connection that LISTENs (never a pooled one: a pool would hand the
+ * session to someone else, and a transaction-mode pooler drops LISTEN). It reconnects
+ * with jittered exponential backoff when the connection is terminated, Postgres
+ * restarts, or the periodic check finds the socket silently dead.
+ */
+export class Listener {
+  private client?: Client;
+  private reconnectTimer?: NodeJS.Timeout;
+  private checkTimer?: NodeJS.Timeout;
+  private attempt = 0;
+  private started = false;
+  private stopped = false;
+  connected = false;
+
+  constructor(private readonly opts: ListenerOptions) {}
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.checkTimer);
+    const client = this.client;
+    this.client = undefined;
+    this.connected = false;
+    if (client) {
+      // remove 'end' first, or closing would schedule a reconnect
+      client.removeAllListeners('end');
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({
+      connectionString: this.opts.url,
+      application_name: 'chat-listener',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    client.on('notification', () => this.opts.onNotify());
+    this.client = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.opts.channel)}`);
+    } catch (err) {
+      this.lost(client, err); // schedules the next attempt (a no-op if 'end' already did)
+      throw err;
+    }
+    if (this.stopped || this.client !== client) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.connected = true;
+    this.attempt = 0;
+    this.checkTimer = setInterval(() => void this.check(client), this.opts.checkIntervalMs);
+    this.checkTimer.unref();
+    this.opts.onConnect();
+  }
+
+  /** A query with a deadline: a silently dead TCP connection fails here, not never. */
+  private async check(client: Client): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('listener health check timed out')), this.opts.checkIntervalMs);
+    });
+    try {
+      await Promise.race([client.query('SELECT 1'), deadline]);
+      this.opts.onNotify(); // cheap belt and braces: poll the log too
+    } catch (err) {
+      this.lost(client, err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private lost(client: Client, err: unknown): void {
+    if (this.stopped || this.client !== client) return;
+    this.client = undefined;
+    this.connected = false;
+    clearInterval(this.checkTimer);
+    client.removeAllListeners('end');
+    client.on('error', () => undefined);
+    // end() could wait forever on a dead socket; destroying it is immediate
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    this.opts.onError(err, 'listener connection lost');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 100, maxMs: 5_000 };
+    const ceiling = Math.min(maxMs, baseMs * 2 ** this.attempt++);
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: instances don't stampede
+    this.reconnectTimer = setTimeout(() => {
+      // a failed attempt has already scheduled the next one through lost()
+      this.connect().catch(() => undefined);
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}

@@ -1,0 +1,121 @@
+import type { Server as HttpServer } from 'node:http';
+import Joi from 'joi';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { AppError, fromDatabaseError, ValidationError } from '../errors';
+import type { ChangeEvent } from '../pubsub/event.store';
+import type { Feed } from '../pubsub/feed';
+import { chatCreate } from '../schemas/chat.schemas';
+import { toFieldErrors, uuid, VALIDATE_OPTIONS } from '../schemas/common';
+import { dataCreate } from '../schemas/data.schemas';
+import type { Services } from '../services';
+import {
+  campaignRoom,
+  type Ack,
+  type AckError,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from './protocol';
+
+type SocketData = Record<string, never>;
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(40) });
+const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
+
+function validated<T>(schema: Joi.ObjectSchema, payload: unknown): T {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new AppError(400, 'invalid', 'The payload must be an object.');
+  }
+  const { value, error } = schema.validate(payload, VALIDATE_OPTIONS);
+  if (error) throw new ValidationError(toFieldErrors(error));
+  return value as T;
+}
+
+function ackError(err: unknown, logger: Logger): AckError {
+  const known = err instanceof AppError ? err : fromDatabaseError(err);
+  if (known) return { code: known.code, message: known.message, ...(known.fields && { fields: known.fields }) };
+  logger.error({ err }, 'socket handler failed');
+  return { code: 'internal', message: 'Internal server error.' };
+}
+
+/**
+ * Wraps a handler: errors become acknowledgements, never crashes. A client that sent
+ * no acknowledgement callback simply gets none.
+ */
+function handler<T extends object>(logger: Logger, fn: (payload: unknown) => Promise<T>) {
+  return (payload: unknown, ack?: unknown) => {
+    const reply = typeof ack === 'function' ? (ack as (res: Ack<T>) => void) : () => undefined;
+    fn(payload).then(
+      (result) => reply({ ok: true, ...result }),
+      (err) => reply({ ok: false, error: ackError(err, logger) }),
+    );
+  };
+}
+
+export interface RealtimeOptions {
+  httpServer: HttpServer;
+  services: Services;
+  feed: () => Feed;
+  logger: Logger;
+  maxHttpBufferSize: number;
+}
+
+export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
+  const { services, logger } = opts;
+  const io: RealtimeServer = new Server(opts.httpServer, {
+    maxHttpBufferSize: opts.maxHttpBufferSize,
+    serveClient: false,
+  });
+
+  io.on('connection', (socket: ChatSocket) => {
+    socket.on(
+      'subscribe',
+      handler(logger, async (payload) => {
+        const { campaignId, since } = validated<{ campaignId: string; since?: string }>(subscribeSchema, payload);
+        if (!(await services.campaigns.exists(campaignId))) throw new AppError(404, 'not_found', 'Campaign not found.');
+        let replayed = 0;
+        const cursor = await opts.feed().subscribe(campaignId, since, (missed) => {
+          for (const e of missed) emitEvent(socket, e);
+          replayed = missed.length;
+          void socket.join(campaignRoom(campaignId));
+        });
+        return { cursor, replayed };
+      }),
+    );
+    socket.on(
+      'unsubscribe',
+      handler(logger, async (payload) => {
+        const { campaignId } = validated<{ campaignId: string }>(unsubscribeSchema, payload);
+        await socket.leave(campaignRoom(campaignId));
+        return {};
+      }),
+    );
+    socket.on(
+      'chat:create',
+      handler(logger, async (payload) => ({
+        data: JSON.parse(await services.chats.create(validated(chatCreate, payload))),
+      })),
+    );
+    socket.on(
+      'data:create',
+      handler(logger, async (payload) => ({
+        data: JSON.parse(await services.datas.create(validated(dataCreate, payload))),
+      })),
+    );
+  });
+  return io;
+}
+
+type Emitter = { emit(name: ChangeEvent['name'], payload: never): unknown };
+
+const emitEvent = (target: Emitter, e: ChangeEvent) =>
+  target.emit(e.name, { cursor: e.cursor, campaign: e.campaign, data: e.data } as never);
+
+/** Emits a batch to this instance's own sockets; the in-memory adapter never crosses instances. */
+export function deliverTo(io: RealtimeServer) {
+  return (events: ChangeEvent[]): void => {
+    for (const e of events) emitEvent(io.to(campaignRoom(e.campaign)), e);
+  };
+}
