@@ -1,4 +1,5 @@
 import {
+  ConnectionError,
   ForeignKeyConstraintError,
   UniqueConstraintError,
   ValidationError as SequelizeValidationError,
@@ -36,8 +37,20 @@ export class ValidationError extends AppError {
 /** Columns as the API names them (campaign_id → campaign). */
 const apiField = (column: string): string => column.replace(/_id$/, '');
 
-/** Maps database errors that bad input can cause; anything else stays a 500. */
+export const databaseUnavailable = () =>
+  new AppError(503, 'unavailable', 'The database is unavailable; try again shortly.');
+
+/** Connection-level failures (refused, terminated, shutting down): the client may retry. */
+function isConnectionLoss(err: DatabaseError): boolean {
+  const parent = err.parent as { code?: string; message?: string };
+  return (
+    /^(08|57P)/.test(parent.code ?? '') || /Connection terminated|ECONNRESET|ECONNREFUSED/.test(parent.message ?? '')
+  );
+}
+
+/** Maps database errors that bad input (or an outage) can cause; anything else stays a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
+  if (err instanceof ConnectionError) return databaseUnavailable();
   if (err instanceof ForeignKeyConstraintError) {
     const detail = String((err.parent as { detail?: string })?.detail ?? '');
     const match = /Key \((\w+)\)=\(([^)]*)\)/.exec(detail);
@@ -53,6 +66,7 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     return new ValidationError(Object.fromEntries(err.errors.map((e) => [e.path ?? 'non_field_errors', [e.message]])));
   }
   if (err instanceof DatabaseError) {
+    if (isConnectionLoss(err)) return databaseUnavailable();
     const code = (err.parent as { code?: string }).code;
     // check_violation, string_data_right_truncation, invalid_text_representation
     if (code === '23514' || code === '22001' || code === '22P02' || code === '22021') {

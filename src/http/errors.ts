@@ -47,6 +47,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(500).json({ detail: 'Internal server error.' });
       return;
     }
+    if (appError.status === 503) res.set('Retry-After', '1');
     res.status(appError.status).json(errorBody(appError));
   };
 }

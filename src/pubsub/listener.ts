@@ -29,6 +29,11 @@ export class Listener {
 
   constructor(private readonly opts: ListenerOptions) {}
 
+  /** The Postgres backend serving the LISTEN connection (for diagnostics and tests). */
+  get backendPid(): number | undefined {
+    return (this.client as unknown as { processID?: number } | undefined)?.processID;
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;

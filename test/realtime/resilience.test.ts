@@ -1,0 +1,147 @@
+import type { App } from '../../src/app';
+import { startApp } from '../support/app';
+import { createDatabaseIn, startCluster, type Cluster } from '../support/cluster';
+import { createTestDatabase, sql } from '../support/db';
+import { api, createCampaign } from '../support/http';
+import { eventually, openClient, sleep, subscribe, type Received } from '../support/sockets';
+import { execFileSync } from 'node:child_process';
+
+/** Posts `count` chats one after another, retrying through outages (503s) until each lands. */
+async function writeStream(app: App, campaign: string, count: number, onEach?: (i: number) => Promise<void> | void) {
+  for (let i = 0; i < count; i++) {
+    await onEach?.(i);
+    for (;;) {
+      const res = await api(app)
+        .post('/api/chats/')
+        .send({ campaign, author: 'human', message: `m${i}` })
+        .catch(() => undefined);
+      if (res?.status === 201) break;
+      expect([undefined, 503]).toContain(res?.status);
+      await sleep(50);
+    }
+  }
+}
+
+/** The room's chats in commit order, from the log itself: the ground truth. */
+const committed = (url: string, campaign: string) =>
+  sql<{ entity_id: string }>(
+    url,
+    `SELECT entity_id FROM events WHERE campaign_id = $1 AND entity = 'chat' ORDER BY id`,
+    [campaign],
+  ).then((rows) => rows.map((r) => r.entity_id));
+
+const ids = (received: Received[]) => received.map((r) => r.event.data.id);
+
+describe('on the shared cluster', () => {
+  let url: string;
+  let a: App, b: App;
+  beforeAll(async () => {
+    url = await createTestDatabase();
+    [a, b] = await Promise.all([startApp(url), startApp(url, { listenerCheckIntervalMs: 500 })]);
+  });
+  afterAll(() => Promise.all([a.stop(), b.stop()]));
+
+  it('the listener connection is terminated mid-stream: nothing lost, nothing duplicated', async () => {
+    const campaign = await createCampaign(a);
+    const sub = await openClient(b);
+    await subscribe(sub.socket, campaign.id);
+    await writeStream(a, campaign.id, 120, async (i) => {
+      if (i === 40 || i === 80) {
+        const killed = await sql(
+          url,
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'chat-listener' AND datname = current_database()`,
+        );
+        expect(killed.length).toBe(2); // both instances' listeners
+      }
+    });
+    const truth = await committed(url, campaign.id);
+    await eventually(() => sub.received.length >= truth.length, 15_000, 'catch-up after reconnect');
+    await sleep(300);
+    expect(ids(sub.received)).toEqual(truth);
+    expect(truth).toHaveLength(120);
+    sub.socket.disconnect();
+  });
+
+  it('a silently dead listener connection is detected by the periodic check and replaced', async () => {
+    const campaign = await createCampaign(a);
+    const sub = await openClient(b);
+    await subscribe(sub.socket, campaign.id);
+    const pid = b.listener.backendPid as number;
+    expect(pid).toEqual(expect.any(Number));
+    // a frozen backend keeps its TCP connection open but never answers: a dead peer
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await writeStream(a, campaign.id, 20);
+      await eventually(() => sub.received.length >= 20, 15_000, 'delivery through a new connection');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(ids(sub.received)).toEqual(await committed(url, campaign.id));
+    expect(b.listener.backendPid).not.toBe(pid);
+    sub.socket.disconnect();
+  });
+
+  it('a client that disconnects during writes resumes with since: every missed event once, in order', async () => {
+    const campaign = await createCampaign(a);
+    let client = await openClient(b);
+    await subscribe(client.socket, campaign.id);
+    const received: Received[] = [];
+    await writeStream(a, campaign.id, 90, async (i) => {
+      if (i === 30) {
+        await eventually(() => client.received.length > 0);
+        received.push(...client.received);
+        client.socket.disconnect(); // writes go on while it is away
+      }
+      if (i === 60) {
+        const since = received[received.length - 1].event.cursor;
+        client = await openClient(a); // and it comes back through the other instance
+        const ack = await subscribe(client.socket, campaign.id, since);
+        expect(ack.replayed).toBeGreaterThan(0);
+      }
+    });
+    const truth = await committed(url, campaign.id);
+    await eventually(() => received.length + client.received.length >= truth.length);
+    await sleep(300);
+    expect(ids([...received, ...client.received])).toEqual(truth);
+    client.socket.disconnect();
+  });
+});
+
+describe('on a cluster that restarts', () => {
+  let cluster: Cluster;
+  let url: string;
+  let a: App, b: App;
+  beforeAll(async () => {
+    cluster = await startCluster();
+    url = await createDatabaseIn(cluster, 'restart_test');
+    execFileSync('npx', ['sequelize-cli', 'db:migrate'], { env: { ...process.env, DATABASE_URL: url }, stdio: 'pipe' });
+    [a, b] = await Promise.all([startApp(url), startApp(url, { listenerCheckIntervalMs: 500 })]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await cluster?.destroy();
+  });
+
+  it('Postgres restarts mid-stream: nothing lost or duplicated, and the instances stay up', async () => {
+    const campaign = await createCampaign(a);
+    const sub = await openClient(b);
+    await subscribe(sub.socket, campaign.id);
+    await writeStream(a, campaign.id, 60, async (i) => {
+      if (i !== 30) return;
+      await cluster.stop();
+      const ready = await api(b).get('/readyz');
+      expect(ready.status).toBe(503);
+      await api(a).get('/healthz').expect(200); // alive, just not ready
+      await cluster.start();
+    });
+    await eventually(() => b.listener.connected, 15_000, 'listener reconnect');
+    await api(b).get('/readyz').expect(200);
+    const truth = await committed(url, campaign.id);
+    expect(truth.length).toBeGreaterThanOrEqual(60);
+    await eventually(() => sub.received.length >= truth.length, 15_000, 'catch-up after restart');
+    await sleep(300);
+    expect(ids(sub.received)).toEqual(truth);
+    sub.socket.disconnect();
+  }, 60_000);
+});
