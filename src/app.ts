@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import { createVerifier } from './auth/verifier';
 import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrate } from './db/migrate';
@@ -32,6 +33,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   const db = createDatabase(databaseUrl, { poolMax: config.dbPoolMax });
   const services = createServices(db);
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
+  const verify = config.auth ? createVerifier(config.auth) : undefined;
 
   const databaseReachable = () =>
     db.sequelize.query('SELECT 1').then(
@@ -42,6 +44,9 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     logger,
+    verify,
+    rateLimits: config.rateLimits,
+    corsOrigins: config.corsOrigins,
     readiness: async () => {
       const checks = { database: await databaseReachable(), listener: listener.connected };
       return { ready: Object.values(checks).every(Boolean), checks };
@@ -54,6 +59,9 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     feed: () => feed,
     logger,
     maxHttpBufferSize: config.socketMaxBufferBytes,
+    verify,
+    limits: config.rateLimits,
+    corsOrigins: config.corsOrigins,
   });
   const feed = new Feed({
     store: createEventStore(db.sequelize),

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import type { AuthConfig } from './auth/verifier';
 
 export interface Config {
   port: number;
@@ -18,6 +19,23 @@ export interface Config {
   listenerCheckIntervalMs: number;
   socketMaxBufferBytes: number;
   logLevel: string;
+  /** undefined: the API is open (development, or AUTH=none). */
+  auth?: AuthConfig;
+  /** True when the API is open because no token settings were given outside production. */
+  authOpenByDefault: boolean;
+  rateLimits: RateLimits;
+  corsOrigins: string[];
+}
+
+export interface RateLimits {
+  /** REST requests per minute per token subject (or IP without a token); 0 disables. */
+  readsPerMinute: number;
+  writesPerMinute: number;
+  /** Socket events per second per connection. */
+  socketEventsPerSecond: number;
+  /** Rejected socket events within 10 s before the connection is dropped. */
+  socketStrikes: number;
+  socketConnectionsPerIp: number;
 }
 
 const schema = Joi.object({
@@ -37,6 +55,20 @@ const schema = Joi.object({
   EVENT_RETENTION_HOURS: Joi.number().positive().default(24),
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
   SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
+  NODE_ENV: Joi.string().default('development'),
+  AUTH: Joi.string().valid('jwt', 'none'),
+  JWT_SECRET: Joi.string().min(32),
+  JWT_PUBLIC_KEY: Joi.string().pattern(/-----BEGIN PUBLIC KEY-----/, 'PEM public key'),
+  JWT_JWKS_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  JWT_JWKS_COOLDOWN_MS: Joi.number().integer().min(0).default(30_000),
+  JWT_ISSUER: Joi.string(),
+  JWT_AUDIENCE: Joi.string(),
+  RATE_LIMIT_READS_PER_MINUTE: Joi.number().integer().min(0).default(600),
+  RATE_LIMIT_WRITES_PER_MINUTE: Joi.number().integer().min(0).default(120),
+  SOCKET_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(20),
+  SOCKET_STRIKES: Joi.number().integer().min(1).default(20),
+  SOCKET_CONNECTIONS_PER_IP: Joi.number().integer().min(1).default(100),
+  CORS_ORIGINS: Joi.string().allow('').default(''),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
 }).unknown(true);
 
@@ -48,7 +80,44 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (error) {
     throw new ConfigError(`Invalid setting: ${error.details[0].message}`);
   }
+  const tokenSettings = ['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL'].filter((k) => value[k] !== undefined);
+  if (tokenSettings.length > 1) {
+    throw new ConfigError(
+      `Invalid setting: set only one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL (got ${tokenSettings.join(', ')})`,
+    );
+  }
+  const open = value.AUTH === 'none' || tokenSettings.length === 0;
+  if (value.AUTH === 'jwt' && tokenSettings.length === 0) {
+    throw new ConfigError('Invalid setting: AUTH=jwt needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL');
+  }
+  if (open && value.AUTH !== 'none' && value.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid setting: NODE_ENV=production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL (or AUTH=none to run open on purpose)',
+    );
+  }
   return {
+    auth: open
+      ? undefined
+      : {
+          secret: value.JWT_SECRET,
+          publicKey: value.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+          jwksUrl: value.JWT_JWKS_URL,
+          jwksCooldownMs: value.JWT_JWKS_COOLDOWN_MS,
+          issuer: value.JWT_ISSUER,
+          audience: value.JWT_AUDIENCE,
+        },
+    authOpenByDefault: open && value.AUTH !== 'none',
+    rateLimits: {
+      readsPerMinute: value.RATE_LIMIT_READS_PER_MINUTE,
+      writesPerMinute: value.RATE_LIMIT_WRITES_PER_MINUTE,
+      socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,
+      socketStrikes: value.SOCKET_STRIKES,
+      socketConnectionsPerIp: value.SOCKET_CONNECTIONS_PER_IP,
+    },
+    corsOrigins: (value.CORS_ORIGINS as string)
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     port: value.PORT,
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
@@ -65,4 +134,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
     logLevel: value.LOG_LEVEL,
   };
+}
+
+/** CORS_ORIGINS as both Express (cors) and Socket.IO take it: one allow-list for both. */
+export function corsOrigin(origins: string[]): boolean | string | string[] {
+  if (origins.includes('*')) return '*';
+  return origins.length ? origins : false;
 }

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'config.auth'] });
+  if (config.authOpenByDefault) {
+    logger.warn('No JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL: the API is OPEN to anyone (development mode)');
+  }
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {

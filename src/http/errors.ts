@@ -48,6 +48,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (appError.status === 503) res.set('Retry-After', '1');
+    if (appError.status === 401) res.set('WWW-Authenticate', 'Bearer realm="api"');
     res.status(appError.status).json(errorBody(appError));
   };
 }

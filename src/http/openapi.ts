@@ -116,6 +116,10 @@ export function openApiDocument(): Json {
       ...collection('chats', 'Chat', chatListQuery, chatCreate, chatUpdate),
       ...collection('datas', 'Data', dataListQuery, dataCreate, dataCreate),
     },
-    components: { schemas: { Campaign: campaign, Chat: chat, Data: data } },
+    components: {
+      schemas: { Campaign: campaign, Chat: chat, Data: data },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+    security: [{ bearer: [] }],
   };
 }

@@ -1,5 +1,6 @@
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type Joi from 'joi';
+import type { Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';
 import { parsePage, type ListParams, type Page } from '../services/list';
@@ -9,11 +10,11 @@ import { validate } from './validate';
 
 /** What every resource service offers to REST and sockets alike. */
 export interface ResourceService<Input> {
-  list(params: ListParams): Promise<Page>;
-  get(id: string): Promise<string>;
-  create(input: Input): Promise<string>;
-  update(id: string, input: Input): Promise<string>;
-  remove(id: string): Promise<void>;
+  list(params: ListParams, p: Principal): Promise<Page>;
+  get(id: string, p: Principal): Promise<string>;
+  create(input: Input, p: Principal): Promise<string>;
+  update(id: string, input: Input, p: Principal): Promise<string>;
+  remove(id: string, p: Principal): Promise<void>;
 }
 
 export interface ResourceSchemas {
@@ -48,9 +49,9 @@ export function checkIdParam(router: Router): void {
  * DRF looks the object up before it validates: a PUT or PATCH to an unknown id is a 404
  * whatever the body. Runs only after validation failed, so valid requests pay no query.
  */
-export function notFoundBeforeInvalid(lookup: (id: string) => Promise<unknown>): ErrorRequestHandler {
+export function notFoundBeforeInvalid(lookup: (id: string, p: Principal) => Promise<unknown>): ErrorRequestHandler {
   return async (err, req, _res, next) => {
-    if (err instanceof ValidationError) await lookup(req.params.id as string);
+    if (err instanceof ValidationError) await lookup(req.params.id as string, req.principal);
     next(err);
   };
 }
@@ -65,22 +66,24 @@ export function resourceRouter<Input>(service: ResourceService<Input>, schemas: 
   router
     .route('/')
     .get(validate({ query: schemas.listQuery }), async (req, res) =>
-      sendPage(req, res, await service.list(listParams(req))),
+      sendPage(req, res, await service.list(listParams(req), req.principal)),
     )
-    .post(validate({ body: schemas.create }), async (req, res) => sendJson(res, 201, await service.create(req.body)))
+    .post(validate({ body: schemas.create }), async (req, res) =>
+      sendJson(res, 201, await service.create(req.body, req.principal)),
+    )
     .all(methodNotAllowed(['GET', 'POST']));
 
   router
     .route('/:id')
-    .get(async (req, res) => sendJson(res, 200, await service.get(id(req))))
+    .get(async (req, res) => sendJson(res, 200, await service.get(id(req), req.principal)))
     .put(validate({ body: schemas.replace }), mustExist, async (req: Request, res: Response) =>
-      sendJson(res, 200, await service.update(id(req), req.body)),
+      sendJson(res, 200, await service.update(id(req), req.body, req.principal)),
     )
     .patch(validate({ body: schemas.update }), mustExist, async (req: Request, res: Response) =>
-      sendJson(res, 200, await service.update(id(req), req.body)),
+      sendJson(res, 200, await service.update(id(req), req.body, req.principal)),
     )
     .delete(async (req, res) => {
-      await service.remove(id(req));
+      await service.remove(id(req), req.principal);
       res.status(204).end();
     })
     .all(methodNotAllowed(['GET', 'PUT', 'PATCH', 'DELETE']));

@@ -1,7 +1,13 @@
+import cors from 'cors';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
+import type { Verifier } from '../auth/verifier';
+import { corsOrigin, type RateLimits } from '../config';
 import type { Services } from '../services';
+import { authenticate } from './auth.middleware';
+import { rateLimit } from './rate-limit';
 import { bodyParsing } from './body';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
@@ -11,6 +17,10 @@ export interface HttpOptions {
   bodyLimit: string;
   trustProxy: boolean | number | string;
   logger: Logger;
+  /** Without one, the API is open (development). */
+  verify?: Verifier;
+  rateLimits: RateLimits;
+  corsOrigins: string[];
   /** Resolves when the app can serve (database reachable, listener connected). */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
 }
@@ -21,6 +31,8 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', opts.trustProxy);
+  app.use(helmet());
+  app.use(cors({ origin: corsOrigin(opts.corsOrigins) }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -39,7 +51,13 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
     .all(methodNotAllowed(['GET']));
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapi));
 
-  app.use('/api', bodyParsing(opts.bodyLimit), apiRouter(services));
+  app.use(
+    '/api',
+    authenticate(opts.verify),
+    rateLimit(opts.rateLimits),
+    bodyParsing(opts.bodyLimit),
+    apiRouter(services),
+  );
   app.use(notFound);
   app.use(errorHandler(opts.logger));
   return app;

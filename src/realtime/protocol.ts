@@ -58,6 +58,8 @@ export interface ClientToServerEvents {
     req: { campaign: string; author: string; message: string },
     ack: (res: Ack<{ data: ChatRep }>) => void,
   ) => void;
+  /** A fresh token for the same subject, before the current one expires. */
+  'auth:refresh': (req: { token: string }, ack: (res: Ack) => void) => void;
   'data:create': (
     req: { context?: string; image?: string; chat?: string | null; campaign?: string | null },
     ack: (res: Ack<{ data: DataRep }>) => void,
@@ -73,6 +75,8 @@ export interface ServerToClientEvents {
   'data:deleted': (e: LiveEvent<{ id: string; chat: string | null; campaign: string | null }>) => void;
   'campaign:updated': (e: LiveEvent<CampaignRep>) => void;
   'campaign:deleted': (e: LiveEvent<{ id: string }>) => void;
+  /** Sent just before the server disconnects a socket whose token expired. */
+  'auth:expired': (e: { message: string }) => void;
 }
 
 export const campaignRoom = (campaignId: string): string => `campaign:${campaignId}`;

@@ -3,11 +3,16 @@ import Joi from 'joi';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { AppError, fromDatabaseError, ValidationError } from '../errors';
+
 import type { ChangeEvent } from '../pubsub/event.store';
 import type { Feed } from '../pubsub/feed';
 import { chatCreate } from '../schemas/chat.schemas';
 import { toFieldErrors, uuid, VALIDATE_OPTIONS } from '../schemas/common';
 import { dataCreate } from '../schemas/data.schemas';
+import { requireScope } from '../auth/principal';
+import type { Verifier } from '../auth/verifier';
+import { corsOrigin, type RateLimits } from '../config';
+import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type SocketData } from './socket.auth';
 import type { Services } from '../services';
 import {
   campaignRoom,
@@ -17,7 +22,6 @@ import {
   type ServerToClientEvents,
 } from './protocol';
 
-type SocketData = Record<string, never>;
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -60,6 +64,9 @@ export interface RealtimeOptions {
   feed: () => Feed;
   logger: Logger;
   maxHttpBufferSize: number;
+  verify?: Verifier;
+  limits: RateLimits;
+  corsOrigins: string[];
 }
 
 export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
@@ -67,14 +74,23 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
   const io: RealtimeServer = new Server(opts.httpServer, {
     maxHttpBufferSize: opts.maxHttpBufferSize,
     serveClient: false,
+    cors: { origin: corsOrigin(opts.corsOrigins) },
   });
+  guardConnections(io, opts.verify, opts.limits);
 
   io.on('connection', (socket: ChatSocket) => {
+    limitEvents(socket, opts.limits, logger);
+    const leaveHidden = leaveHiddenRooms(socket, (room) => /^campaign:(.+)$/.exec(room)?.[1]);
+    socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
     socket.on(
       'subscribe',
       handler(logger, async (payload) => {
         const { campaignId, since } = validated<{ campaignId: string; since?: string }>(subscribeSchema, payload);
-        if (!(await services.campaigns.exists(campaignId))) throw new AppError(404, 'not_found', 'Campaign not found.');
+        const p = socket.data.principal;
+        if (!(await services.campaigns.visible(campaignId, p))) {
+          throw new AppError(404, 'not_found', 'Campaign not found.');
+        }
+        requireScope(p, 'read');
         let replayed = 0;
         const cursor = await opts.feed().subscribe(campaignId, since, (missed) => {
           for (const e of missed) emitEvent(socket, e);
@@ -95,13 +111,13 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     socket.on(
       'chat:create',
       handler(logger, async (payload) => ({
-        data: JSON.parse(await services.chats.create(validated(chatCreate, payload))),
+        data: JSON.parse(await services.chats.create(validated(chatCreate, payload), socket.data.principal)),
       })),
     );
     socket.on(
       'data:create',
       handler(logger, async (payload) => ({
-        data: JSON.parse(await services.datas.create(validated(dataCreate, payload))),
+        data: JSON.parse(await services.datas.create(validated(dataCreate, payload), socket.data.principal)),
       })),
     );
   });

@@ -4,7 +4,7 @@ import type { FieldErrors } from '../errors';
 /** Canonical 8-4-4-4-12 hex form: what Postgres returns and clients send back. */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const uuid = () => Joi.string().pattern(UUID_RE, 'uuid');
+export const uuid = () => Joi.string().pattern(UUID_RE, 'uuid').lowercase();
 
 /** Text as DRF's CharField: trimmed, no NUL characters (Postgres cannot store them). */
 export const text = () =>

@@ -1,3 +1,4 @@
+import { requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import type { Campaign } from '../models/campaign.model';
@@ -13,6 +14,7 @@ export const CAMPAIGN_LIST: ListSpec = {
   orderingColumns: { created_at: 'k.created_at', updated_at: 'k.updated_at', title: 'k.title' },
   defaultOrdering: '-created_at',
   filterColumns: { status: 'k.status' },
+  campaignOf: 'k.id',
 };
 
 /** A campaign just created has no chats or datas yet: no second query needed. */
@@ -32,17 +34,24 @@ export type CampaignService = ReturnType<typeof createCampaignService>;
 
 export function createCampaignService({ sequelize, models: { Campaign } }: Database) {
   return {
-    list: (params: ListParams) => listPage(sequelize, CAMPAIGN_LIST, params),
+    list: (params: ListParams, p: Principal) =>
+      listPage(sequelize, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string) => getOne(sequelize, CAMPAIGN_LIST, id),
+    get: (id: string, p: Principal) => getOne(sequelize, CAMPAIGN_LIST, id, visibleCampaigns(p)),
 
-    exists: async (id: string): Promise<boolean> => (await Campaign.count({ where: { id } })) > 0,
+    /** Whether the principal can see this campaign (outside its set, it does not exist). */
+    async visible(id: string, p: Principal): Promise<boolean> {
+      return sees(p, id) && (await Campaign.count({ where: { id } })) > 0;
+    },
 
-    async create(input: CampaignInput): Promise<string> {
+    async create(input: CampaignInput, p: Principal): Promise<string> {
+      requireScope(p, 'admin');
       return freshCampaignJson(await Campaign.create({ title: input.title as string, ...input }));
     },
 
-    async update(id: string, input: CampaignInput): Promise<string> {
+    async update(id: string, input: CampaignInput, p: Principal): Promise<string> {
+      requireSees(p, id);
+      requireScope(p, 'write');
       // an empty PATCH still touches the row, so updated_at advances as in the reference
       const values = Object.keys(input).length ? input : { updated_at: new Date() };
       const [count] = await Campaign.update(values, { where: { id } });
@@ -50,7 +59,9 @@ export function createCampaignService({ sequelize, models: { Campaign } }: Datab
       return getOne(sequelize, CAMPAIGN_LIST, id);
     },
 
-    async remove(id: string): Promise<void> {
+    async remove(id: string, p: Principal): Promise<void> {
+      requireSees(p, id);
+      requireScope(p, 'admin');
       if (!(await Campaign.destroy({ where: { id } }))) throw new NotFoundError();
     },
   };

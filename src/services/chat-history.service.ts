@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { requireSees, type Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';
 import { chatJson, isoUtc } from './representation.sql';
@@ -62,7 +63,8 @@ export function createChatHistoryService(sequelize: Sequelize) {
 
   return {
     /** Every chat of the campaign, oldest first: the reference's bare array. */
-    async all(campaignId: string): Promise<string> {
+    async all(campaignId: string, p: Principal): Promise<string> {
+      requireSees(p, campaignId);
       const [row] = await query<{ found: boolean; j: string }>(
         `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1) AS found, ` +
           `(SELECT coalesce(json_agg(${chatJson('c')} ORDER BY c.created_at, c.id), '[]')::text FROM chats c WHERE c.campaign_id = $1) AS j`,
@@ -73,7 +75,8 @@ export function createChatHistoryService(sequelize: Sequelize) {
     },
 
     /** Newest `limit` chats, or the page before/after a cursor; results oldest first. */
-    async page(campaignId: string, { limit = 50, before, after }: HistoryParams): Promise<HistoryPage> {
+    async page(campaignId: string, { limit = 50, before, after }: HistoryParams, p: Principal): Promise<HistoryPage> {
+      requireSees(p, campaignId);
       await assertCampaign(campaignId);
       const anchor = before ?? after;
       const at = anchor ? await position(campaignId, anchor, before ? 'before' : 'after') : undefined;

@@ -1,3 +1,4 @@
+import { requireScope, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Chat } from '../models/chat.model';
@@ -13,6 +14,7 @@ export const CHAT_LIST: ListSpec = {
   orderingColumns: { created_at: 'c.created_at' },
   defaultOrdering: 'created_at',
   filterColumns: { campaign: 'c.campaign_id', author: 'c.author' },
+  campaignOf: 'c.campaign_id',
 };
 
 /** A chat just created has no datas yet: its representation needs no second query. */
@@ -31,26 +33,43 @@ const columns = ({ campaign, ...rest }: ChatInput) => ({
   ...(campaign !== undefined && { campaign_id: campaign }),
 });
 
+/** A campaign outside the token's set is reported exactly like a missing one. */
+export function requireVisibleTarget(p: Principal, field: string, campaignId: string): void {
+  if (!sees(p, campaignId))
+    throw new ValidationError({ [field]: [`Invalid pk "${campaignId}" - object does not exist.`] });
+}
+
 export type ChatService = ReturnType<typeof createChatService>;
 
 export function createChatService({ sequelize, models: { Chat, Data } }: Database) {
+  /** The chat, if the principal can see it; 404 otherwise. */
+  async function visibleChat(id: string, p: Principal, options: Parameters<typeof Chat.findByPk>[1] = {}) {
+    const chat = await Chat.findByPk(id, options);
+    if (!chat || !sees(p, chat.campaign_id)) throw new NotFoundError();
+    return chat;
+  }
+
   return {
-    list: (params: ListParams) => listPage(sequelize, CHAT_LIST, params),
+    list: (params: ListParams, p: Principal) =>
+      listPage(sequelize, CHAT_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string) => getOne(sequelize, CHAT_LIST, id),
+    get: (id: string, p: Principal) => getOne(sequelize, CHAT_LIST, id, visibleCampaigns(p)),
 
-    async create(input: ChatInput): Promise<string> {
+    async create(input: ChatInput, p: Principal): Promise<string> {
+      requireVisibleTarget(p, 'campaign', input.campaign as string);
+      requireScope(p, 'write');
       const chat = await Chat.create(
         columns(input) as { campaign_id: string; author: Chat['author']; message: string },
       );
       return freshChatJson(chat);
     },
 
-    async update(id: string, input: ChatInput): Promise<string> {
+    async update(id: string, input: ChatInput, p: Principal): Promise<string> {
       await sequelize.transaction(async (transaction) => {
-        const chat = await Chat.findByPk(id, { transaction, lock: transaction.LOCK.UPDATE });
-        if (!chat) throw new NotFoundError();
+        const chat = await visibleChat(id, p, { transaction, lock: transaction.LOCK.UPDATE });
+        requireScope(p, 'write');
         if (input.campaign !== undefined && input.campaign !== chat.campaign_id) {
+          requireVisibleTarget(p, 'campaign', input.campaign);
           // a data names both its chat and its campaign; moving the chat would split them
           const stranded = await Data.count({ where: { chat_id: id, campaign_id: chat.campaign_id }, transaction });
           if (stranded) {
@@ -62,7 +81,9 @@ export function createChatService({ sequelize, models: { Chat, Data } }: Databas
       return getOne(sequelize, CHAT_LIST, id);
     },
 
-    async remove(id: string): Promise<void> {
+    async remove(id: string, p: Principal): Promise<void> {
+      await visibleChat(id, p, { attributes: ['id', 'campaign_id'] });
+      requireScope(p, 'write');
       if (!(await Chat.destroy({ where: { id } }))) throw new NotFoundError();
     },
   };

@@ -1,8 +1,10 @@
 import type { Transaction } from 'sequelize';
+import { requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Data } from '../models/data.model';
 import type { DataInput } from '../schemas/data.schemas';
+import { requireVisibleTarget } from './chat.service';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
 import { dataJson } from './representation.sql';
 
@@ -14,6 +16,8 @@ export const DATA_LIST: ListSpec = {
   orderingColumns: { id: 'd.id' },
   defaultOrdering: 'id',
   filterColumns: { campaign: 'd.campaign_id', chat: 'd.chat_id' },
+  // a data attached only to a chat belongs to the chat's campaign
+  campaignOf: 'coalesce(d.campaign_id, (SELECT x.campaign_id FROM chats x WHERE x.id = d.chat_id))',
 };
 
 const toJson = (d: Data): string =>
@@ -28,43 +32,71 @@ const columns = ({ chat, campaign, ...rest }: DataInput) => ({
 export type DataService = ReturnType<typeof createDataService>;
 
 export function createDataService({ sequelize, models: { Chat, Data } }: Database) {
-  /** A data's chat must belong to the data's campaign; the chat row is share-locked until commit. */
-  async function checkChatCampaign(chatId: string | null, campaignId: string | null, transaction: Transaction) {
-    if (!chatId || !campaignId) return;
+  /**
+   * The campaign a data with these keys belongs to: its own, else its chat's. The chat
+   * must belong to the data's campaign, and is share-locked until commit so it cannot
+   * move meanwhile. A chat the principal cannot see is reported as missing.
+   */
+  async function owner(chatId: string | null, campaignId: string | null, p: Principal, transaction: Transaction) {
+    if (campaignId) requireVisibleTarget(p, 'campaign', campaignId);
+    if (!chatId) return campaignId;
     const chat = await Chat.findByPk(chatId, {
       transaction,
       lock: transaction.LOCK.SHARE,
       attributes: ['campaign_id'],
     });
-    if (!chat) throw new ValidationError({ chat: [`Invalid pk "${chatId}" - object does not exist.`] });
-    if (chat.campaign_id !== campaignId) {
+    if (!chat || !sees(p, chat.campaign_id)) {
+      throw new ValidationError({ chat: [`Invalid pk "${chatId}" - object does not exist.`] });
+    }
+    if (campaignId && chat.campaign_id !== campaignId) {
       throw new ValidationError({ chat: ['This chat belongs to another campaign than the data.'] });
     }
+    return chat.campaign_id;
+  }
+
+  /** A data attached to nothing is visible only to principals that see every campaign. */
+  function requireOwner(campaignId: string | null, p: Principal): void {
+    if (!campaignId && p.campaigns !== '*') throw new ValidationError({ campaign: ['This field is required.'] });
+  }
+
+  /** The stored data, if the principal can see it; 404 otherwise. */
+  async function visibleData(id: string, p: Principal, transaction: Transaction) {
+    const data = await Data.findByPk(id, { transaction, lock: transaction.LOCK.UPDATE });
+    if (!data) throw new NotFoundError();
+    let campaign = data.campaign_id;
+    if (!campaign && data.chat_id) campaign = (await Chat.findByPk(data.chat_id, { transaction }))?.campaign_id ?? null;
+    requireSees(p, campaign);
+    return data;
   }
 
   return {
-    list: (params: ListParams) => listPage(sequelize, DATA_LIST, params),
+    list: (params: ListParams, p: Principal) =>
+      listPage(sequelize, DATA_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string) => getOne(sequelize, DATA_LIST, id),
+    get: (id: string, p: Principal) => getOne(sequelize, DATA_LIST, id, visibleCampaigns(p)),
 
-    create: (input: DataInput): Promise<string> =>
+    create: (input: DataInput, p: Principal): Promise<string> =>
       sequelize.transaction(async (transaction) => {
-        await checkChatCampaign(input.chat ?? null, input.campaign ?? null, transaction);
+        requireOwner(await owner(input.chat ?? null, input.campaign ?? null, p, transaction), p);
+        requireScope(p, 'write');
         return toJson(await Data.create(columns(input), { transaction }));
       }),
 
-    update: (id: string, input: DataInput): Promise<string> =>
+    update: (id: string, input: DataInput, p: Principal): Promise<string> =>
       sequelize.transaction(async (transaction) => {
-        const data = await Data.findByPk(id, { transaction, lock: transaction.LOCK.UPDATE });
-        if (!data) throw new NotFoundError();
+        const data = await visibleData(id, p, transaction);
+        requireScope(p, 'write');
         const chat = input.chat !== undefined ? input.chat : data.chat_id;
         const campaign = input.campaign !== undefined ? input.campaign : data.campaign_id;
-        await checkChatCampaign(chat, campaign, transaction);
+        requireOwner(await owner(chat, campaign, p, transaction), p);
         return toJson(await data.update(columns(input), { transaction }));
       }),
 
-    async remove(id: string): Promise<void> {
-      if (!(await Data.destroy({ where: { id } }))) throw new NotFoundError();
-    },
+    remove: (id: string, p: Principal): Promise<void> =>
+      sequelize.transaction(async (transaction) => {
+        const data = await visibleData(id, p, transaction);
+        requireScope(p, 'write');
+        await data.destroy({ transaction });
+      }),
   };
 }

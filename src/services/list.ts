@@ -12,6 +12,8 @@ export interface ListSpec {
   defaultOrdering: string;
   /** Query parameter → column compared for equality. */
   filterColumns: Record<string, string>;
+  /** SQL for the campaign a row belongs to: what a token's campaign set restricts. */
+  campaignOf: string;
 }
 
 export type PageRequest = number | 'last';
@@ -22,6 +24,8 @@ export interface ListParams {
   filters: Record<string, unknown>;
   page: PageRequest;
   pageSize: number;
+  /** Only rows of these campaigns (a token's set); undefined for all. */
+  campaigns?: string[];
 }
 
 export interface Page {
@@ -70,6 +74,10 @@ export function orderBy(spec: ListSpec, ordering: string | undefined): string {
 
 function whereClause(spec: ListSpec, params: ListParams, bind: unknown[]): string {
   const conditions: string[] = [];
+  if (params.campaigns) {
+    bind.push(params.campaigns);
+    conditions.push(`${spec.campaignOf} = ANY($${bind.length}::uuid[])`);
+  }
   for (const [param, column] of Object.entries(spec.filterColumns)) {
     const value = params.filters[param];
     if (value === undefined) continue;
@@ -103,11 +111,12 @@ export async function listPage(sequelize: Sequelize, spec: ListSpec, params: Lis
   return { count, page, lastPage, results: rows.map((r) => r.j) };
 }
 
-/** One row's representation, or 404. */
-export async function getOne(sequelize: Sequelize, spec: ListSpec, id: string): Promise<string> {
+/** One row's representation, or 404 (also when it lies outside `campaigns`). */
+export async function getOne(sequelize: Sequelize, spec: ListSpec, id: string, campaigns?: string[]): Promise<string> {
+  const restrict = campaigns ? ` AND ${spec.campaignOf} = ANY($2::uuid[])` : '';
   const rows = await sequelize.query<{ j: string }>(
-    `SELECT ${spec.json(spec.alias)}::text AS j FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = $1`,
-    { bind: [id], type: QueryTypes.SELECT },
+    `SELECT ${spec.json(spec.alias)}::text AS j FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = $1${restrict}`,
+    { bind: campaigns ? [id, campaigns] : [id], type: QueryTypes.SELECT },
   );
   if (!rows.length) throw new NotFoundError();
   return rows[0].j;

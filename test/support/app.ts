@@ -4,7 +4,16 @@ import { loadConfig, type Config } from '../../src/config';
 
 export function testConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+    // rate limits off unless a test turns them on: suites make many requests from one address
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_READS_PER_MINUTE: '0',
+      RATE_LIMIT_WRITES_PER_MINUTE: '0',
+      SOCKET_EVENTS_PER_SECOND: '100000',
+      SOCKET_CONNECTIONS_PER_IP: '100000',
+    }),
     databaseUrl,
     migrateOnStart: false,
     shutdownTimeoutMs: 1000,

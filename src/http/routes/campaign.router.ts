@@ -18,10 +18,10 @@ export function campaignRouter(campaigns: CampaignService, history: ChatHistoryS
       const id = req.params.id as string;
       const params = req.query as HistoryParams;
       if (params.limit === undefined && params.before === undefined && params.after === undefined) {
-        sendJson(res, 200, await history.all(id));
+        sendJson(res, 200, await history.all(id, req.principal));
         return;
       }
-      const page = await history.page(id, params);
+      const page = await history.page(id, params, req.principal);
       const link = (key: 'before' | 'after', cursor?: string) =>
         cursor ? selfUrl(req, { before: undefined, after: undefined, [key]: cursor }) : null;
       res

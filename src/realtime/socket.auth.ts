@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Server, Socket } from 'socket.io';
+import { OPEN_PRINCIPAL, sees, type Principal } from '../auth/principal';
+import type { Verifier } from '../auth/verifier';
+import { AppError } from '../errors';
+import type { RateLimits } from '../config';
+
+export interface SocketData {
+  principal: Principal;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyServer = Server<any, any, any, SocketData>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySocket = Socket<any, any, any, SocketData>;
+
+const tokenOf = (socket: AnySocket): unknown => (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+
+/** Caps connections per IP, and verifies the handshake token (`auth: {token}`). */
+export function guardConnections(io: AnyServer, verify: Verifier | undefined, limits: RateLimits): void {
+  const perIp = new Map<string, number>();
+  io.use((socket, next) => {
+    const ip = socket.handshake.address;
+    const count = perIp.get(ip) ?? 0;
+    if (count >= limits.socketConnectionsPerIp) return next(new Error('Too many connections from this address.'));
+    perIp.set(ip, count + 1);
+    socket.once('disconnect', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
+    next();
+  });
+  io.use(async (socket, next) => {
+    if (!verify) {
+      socket.data.principal = OPEN_PRINCIPAL;
+      return next();
+    }
+    const token = tokenOf(socket);
+    if (typeof token !== 'string' || !token) return next(new Error('Authentication credentials were not provided.'));
+    try {
+      socket.data.principal = await verify(token);
+      next();
+    } catch (err) {
+      next(new Error(err instanceof AppError ? err.message : 'Invalid token.'));
+    }
+  });
+}
+
+/**
+ * Disconnects the socket when its token expires, after telling it (`auth:expired`),
+ * unless `auth:refresh` brings a fresh token for the same subject first.
+ */
+export function enforceExpiry(socket: AnySocket, verify: Verifier | undefined, leaveHidden: (p: Principal) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearTimeout(timer);
+    const exp = socket.data.principal.expiresAt;
+    if (exp === undefined) return;
+    timer = setTimeout(
+      () => {
+        socket.emit('auth:expired', { message: 'The token has expired.' });
+        socket.disconnect(true);
+      },
+      Math.max(0, exp * 1000 - Date.now()),
+    );
+  };
+  schedule();
+  socket.once('disconnect', () => clearTimeout(timer));
+  return async (payload: unknown) => {
+    if (!verify) return {};
+    const token = (payload as { token?: unknown } | null)?.token;
+    if (typeof token !== 'string') throw new AppError(400, 'invalid', 'token is required.');
+    const next = await verify(token);
+    if (next.sub !== socket.data.principal.sub)
+      throw new AppError(403, 'forbidden', 'The token is for another subject.');
+    socket.data.principal = next;
+    leaveHidden(next);
+    schedule();
+    return {};
+  };
+}
+
+/** Rooms the principal may no longer see are left (after a refresh with fewer campaigns). */
+export function leaveHiddenRooms(socket: AnySocket, roomCampaign: (room: string) => string | undefined) {
+  return (p: Principal) => {
+    for (const room of socket.rooms) {
+      const campaign = roomCampaign(room);
+      if (campaign && !sees(p, campaign)) void socket.leave(room);
+    }
+  };
+}
+
+/**
+ * Per-connection event budget: an event over it gets a `rate_limited` acknowledgement;
+ * a connection that keeps hammering after that is disconnected.
+ */
+export function limitEvents(socket: AnySocket, limits: RateLimits, logger: Logger): void {
+  const events = new RateLimiterMemory({ points: limits.socketEventsPerSecond, duration: 1 });
+  const strikes = new RateLimiterMemory({ points: limits.socketStrikes, duration: 10 });
+  socket.use((packet, next) => {
+    events.consume(socket.id).then(
+      () => next(),
+      () => {
+        const ack = packet[packet.length - 1];
+        if (typeof ack === 'function') {
+          ack({ ok: false, error: { code: 'rate_limited', message: 'Too many events; slow down.' } });
+        }
+        strikes.consume(socket.id).catch(() => {
+          logger.warn({ ip: socket.handshake.address }, 'socket disconnected for sustained abuse');
+          socket.disconnect(true);
+        });
+      },
+    );
+  });
+}
