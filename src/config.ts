@@ -76,7 +76,9 @@ export class ConfigError extends Error {}
 
 /** Reads and validates every setting; a bad value throws one line naming it. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const { value, error } = schema.validate(env, { abortEarly: true, convert: true });
+  // an empty variable (`FOO=`) means unset, as in most shells' .env conventions
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const { value, error } = schema.validate(set, { abortEarly: true, convert: true });
   if (error) {
     throw new ConfigError(`Invalid setting: ${error.details[0].message}`);
   }
