@@ -8,7 +8,13 @@ export const jwtConfig = (extra: Partial<NonNullable<Config['auth']>> = {}): Par
   authOpenByDefault: false,
 });
 
-export const token = (opts: { sub?: string; campaigns?: '*' | string[]; scope?: string; ttl?: string; secret?: string }) =>
+export const token = (opts: {
+  sub?: string;
+  campaigns?: '*' | string[];
+  scope?: string;
+  ttl?: string;
+  secret?: string;
+}) =>
   mintToken({
     secret: opts.secret ?? SECRET,
     sub: opts.sub ?? 'alice',
