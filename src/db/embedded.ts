@@ -45,7 +45,14 @@ export function createEmbeddedDatabase(opts: {
         onError: (err) => opts.onLog?.(String(err)),
       });
       const fresh = !existsSync(resolve(dir, 'PG_VERSION'));
-      if (fresh) await pg.initialise();
+      if (fresh) {
+        await pg.initialise().catch((err: Error) => {
+          // as root, Postgres runs as the `postgres` user, which must be able to reach `dir`
+          throw new Error(
+            `Could not create the embedded Postgres in ${dir} (is every parent folder traversable?): ${err.message}`,
+          );
+        });
+      }
       await pg.start();
       started = true;
       await ensureDatabase(pg);
