@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../support/app';
 import { createTestDatabase } from '../support/db';
-import { api } from '../support/http';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -57,7 +56,7 @@ describe('the server process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chat-start-'));
     chmodSync(dir, 0o755); // as root, Postgres runs as its own user, which must reach the folder
     const [port, pgPort] = [await freePort(), await freePort()];
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
       EMBEDDED_PG_DIR: join(dir, 'pg'),
