@@ -36,7 +36,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   const verify = config.auth ? createVerifier(config.auth) : undefined;
 
   const databaseReachable = () =>
-    db.sequelize.query('SELECT 1').then(
+    db.sql('SELECT 1').then(
       () => true,
       () => false,
     );
@@ -64,7 +64,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     corsOrigins: config.corsOrigins,
   });
   const feed = new Feed({
-    store: createEventStore(db.sequelize),
+    store: createEventStore(db.sql),
     deliver: deliverTo(io),
     onError,
     retentionHours: config.eventRetentionHours,
@@ -128,7 +128,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
         else await io.close().catch(() => undefined);
         await listener.stop();
         await feed.stop();
-        await db.sequelize.close();
+        await db.close();
       })()),
   };
 }

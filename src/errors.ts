@@ -1,10 +1,4 @@
-import {
-  ConnectionError,
-  ForeignKeyConstraintError,
-  UniqueConstraintError,
-  ValidationError as SequelizeValidationError,
-  DatabaseError,
-} from 'sequelize';
+import { BaseError, ConnectionError, ValidationError as SequelizeValidationError } from 'sequelize';
 
 /** Field name → messages, the shape of DRF's validation errors. */
 export type FieldErrors = Record<string, string[]>;
@@ -40,38 +34,45 @@ const apiField = (column: string): string => column.replace(/_id$/, '');
 export const databaseUnavailable = () =>
   new AppError(503, 'unavailable', 'The database is unavailable; try again shortly.');
 
-/** Connection-level failures (refused, terminated, shutting down): the client may retry. */
-function isConnectionLoss(err: DatabaseError): boolean {
-  const parent = err.parent as { code?: string; message?: string };
-  return (
-    /^(08|57P)/.test(parent.code ?? '') || /Connection terminated|ECONNRESET|ECONNREFUSED/.test(parent.message ?? '')
-  );
+/** What Postgres said: on a Sequelize error it is the parent, on a node-postgres error the error itself. */
+interface PgFailure {
+  code?: string;
+  detail?: string;
+  message?: string;
 }
+
+function pgFailure(err: unknown): PgFailure | undefined {
+  if (err instanceof BaseError) return (err as { parent?: PgFailure }).parent;
+  if (err instanceof Error) return err as PgFailure;
+  return undefined;
+}
+
+/** Connection-level failures (refused, terminated, shutting down): the client may retry. */
+const isConnectionLoss = (f: PgFailure): boolean =>
+  /^(08|57P)|^ECONN/.test(f.code ?? '') || /Connection terminated|ECONNRESET|ECONNREFUSED/.test(f.message ?? '');
 
 /** Maps database errors that bad input (or an outage) can cause; anything else stays a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
   if (err instanceof ConnectionError) return databaseUnavailable();
-  if (err instanceof ForeignKeyConstraintError) {
-    const detail = String((err.parent as { detail?: string })?.detail ?? '');
-    const match = /Key \((\w+)\)=\(([^)]*)\)/.exec(detail);
-    if (match) {
-      return new ValidationError({ [apiField(match[1])]: [`Invalid pk "${match[2]}" - object does not exist.`] });
-    }
-    return new AppError(409, 'conflict', 'The request conflicts with related data.');
-  }
-  if (err instanceof UniqueConstraintError) {
-    return new AppError(409, 'conflict', 'A resource with these values already exists.');
-  }
   if (err instanceof SequelizeValidationError) {
     return new ValidationError(Object.fromEntries(err.errors.map((e) => [e.path ?? 'non_field_errors', [e.message]])));
   }
-  if (err instanceof DatabaseError) {
-    if (isConnectionLoss(err)) return databaseUnavailable();
-    const code = (err.parent as { code?: string }).code;
-    // check_violation, string_data_right_truncation, invalid_text_representation
-    if (code === '23514' || code === '22001' || code === '22P02' || code === '22021') {
-      return new AppError(400, 'invalid', 'Invalid input.');
+  const failure = pgFailure(err);
+  if (!failure) return undefined;
+  if (isConnectionLoss(failure)) return databaseUnavailable();
+  switch (failure.code) {
+    case '23503': {
+      const match = /Key \((\w+)\)=\(([^)]*)\)/.exec(failure.detail ?? '');
+      if (!match) return new AppError(409, 'conflict', 'The request conflicts with related data.');
+      return new ValidationError({ [apiField(match[1])]: [`Invalid pk "${match[2]}" - object does not exist.`] });
     }
+    case '23505':
+      return new AppError(409, 'conflict', 'A resource with these values already exists.');
+    case '23514': // check_violation
+    case '22001': // string_data_right_truncation
+    case '22P02': // invalid_text_representation
+    case '22021': // character_not_in_repertoire
+      return new AppError(400, 'invalid', 'Invalid input.');
   }
   return undefined;
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
 import { Sequelize, type ModelStatic } from 'sequelize';
 import { defineCampaign, type Campaign } from '../models/campaign.model';
 import { defineChat, type Chat } from '../models/chat.model';
@@ -9,22 +11,67 @@ export interface Models {
   Data: ModelStatic<Data>;
 }
 
+/** Runs one parameterised statement on the query pool and returns its rows. */
+export type Sql = <T extends object>(text: string, values?: unknown[], opts?: { prepare?: boolean }) => Promise<T[]>;
+
 export interface Database {
+  /** Models and transactions (writes that check before they change). */
   sequelize: Sequelize;
   models: Models;
+  /**
+   * The hot paths (reads, single-statement writes): node-postgres directly, with each
+   * statement prepared once per connection, which spares Postgres re-planning the nested
+   * representation queries and Node the ORM's per-query overhead.
+   */
+  sql: Sql;
+  pool: Pool;
+  /** Calls `listener` for every statement sent on either path (diagnostics, query-count tests). */
+  observe(listener: () => void): () => void;
+  close(): Promise<void>;
 }
 
-/** Builds a Sequelize instance and its models; connects lazily (no I/O here). */
+/** Builds the pools and models; connects lazily (no I/O here). */
 export function createDatabase(url: string, opts: { poolMax: number }): Database {
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
-    pool: { max: opts.poolMax, min: 0, idle: 10_000, acquire: 30_000 },
-    // the API renders timestamps itself; keep pg from re-parsing them into local time
+    pool: { max: Math.max(2, Math.ceil(opts.poolMax / 2)), min: 0, idle: 10_000, acquire: 30_000 },
     timezone: '+00:00',
   });
+  const pool = new Pool({ connectionString: url, max: opts.poolMax, idleTimeoutMillis: 10_000 });
+  // an idle client losing its server (restart, terminate) must not crash the process
+  pool.on('error', () => undefined);
+
+  const names = new Map<string, string>();
+  const statementName = (text: string): string => {
+    let name = names.get(text);
+    if (!name) {
+      name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+
+  const observers = new Set<() => void>();
+  sequelize.addHook('beforeQuery', () => observers.forEach((o) => o()));
+
+  const sql: Sql = async (text, values = [], { prepare = true } = {}) => {
+    observers.forEach((o) => o());
+    const result = await pool.query({ text, values, ...(prepare && { name: statementName(text) }) });
+    return result.rows;
+  };
+
   return {
     sequelize,
     models: { Campaign: defineCampaign(sequelize), Chat: defineChat(sequelize), Data: defineData(sequelize) },
+    sql,
+    pool,
+    observe(listener) {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
+    async close() {
+      await Promise.all([sequelize.close(), pool.end()]);
+    },
   };
 }

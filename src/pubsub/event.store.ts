@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sql } from '../db/database';
 import { campaignJson, chatJson, dataJson } from '../services/representation.sql';
 
 export type Entity = 'campaign' | 'chat' | 'data';
@@ -37,9 +37,8 @@ const EVENT_COLUMNS = 'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
-export function createEventStore(sequelize: Sequelize) {
-  const select = <T extends object>(sql: string, bind: unknown[] = []) =>
-    sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT });
+export function createEventStore(sql: Sql) {
+  const select = <T extends object>(text: string, bind: unknown[] = []) => sql<T>(text, bind);
 
   /** Current representations of the rows the events name, one query per entity kind. */
   async function load(rows: EventRow[]): Promise<Map<string, unknown>> {
@@ -117,11 +116,11 @@ export function createEventStore(sequelize: Sequelize) {
 
     /** Deletes events older than the retention and records how far it went. */
     async prune(retentionHours: number): Promise<void> {
-      await sequelize.query(
+      await sql(
         `WITH gone AS (DELETE FROM events WHERE created_at < now() - make_interval(secs => $1) RETURNING id)
          UPDATE events_pruned SET upto = greatest(upto, (SELECT max(id) FROM gone))
          WHERE EXISTS (SELECT 1 FROM gone)`,
-        { bind: [retentionHours * 3600] },
+        [retentionHours * 3600],
       );
     },
   };

@@ -32,12 +32,12 @@ const freshCampaignJson = (c: Campaign): string =>
 
 export type CampaignService = ReturnType<typeof createCampaignService>;
 
-export function createCampaignService({ sequelize, models: { Campaign } }: Database) {
+export function createCampaignService({ sql, models: { Campaign } }: Database) {
   return {
     list: (params: ListParams, p: Principal) =>
-      listPage(sequelize, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),
+      listPage(sql, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => getOne(sequelize, CAMPAIGN_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal) => getOne(sql, CAMPAIGN_LIST, id, visibleCampaigns(p)),
 
     /** Whether the principal can see this campaign (outside its set, it does not exist). */
     async visible(id: string, p: Principal): Promise<boolean> {
@@ -56,7 +56,7 @@ export function createCampaignService({ sequelize, models: { Campaign } }: Datab
       const values = Object.keys(input).length ? input : { updated_at: new Date() };
       const [count] = await Campaign.update(values, { where: { id } });
       if (!count) throw new NotFoundError();
-      return getOne(sequelize, CAMPAIGN_LIST, id);
+      return getOne(sql, CAMPAIGN_LIST, id);
     },
 
     async remove(id: string, p: Principal): Promise<void> {

@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sql } from '../db/database';
 import { requireSees, type Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';
@@ -37,9 +37,8 @@ const SELECT = `SELECT ${chatJson('c')}::text AS j, ${isoUtc('c.created_at')} AS
 
 export type ChatHistoryService = ReturnType<typeof createChatHistoryService>;
 
-export function createChatHistoryService(sequelize: Sequelize) {
-  const query = <T extends object>(sql: string, bind: unknown[]) =>
-    sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT });
+export function createChatHistoryService(sql: Sql) {
+  const query = <T extends object>(text: string, bind: unknown[]) => sql<T>(text, bind);
 
   /** A cursor is ours (opaque) or, for convenience, the id of a chat of this campaign. */
   async function position(campaignId: string, raw: string, field: string): Promise<Position> {

@@ -1,10 +1,9 @@
 import { requireScope, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
-import type { Chat } from '../models/chat.model';
 import type { ChatInput } from '../schemas/chat.schemas';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
-import { chatJson } from './representation.sql';
+import { chatJson, isoUtc } from './representation.sql';
 
 export const CHAT_LIST: ListSpec = {
   table: 'chats',
@@ -17,14 +16,22 @@ export const CHAT_LIST: ListSpec = {
   campaignOf: 'c.campaign_id',
 };
 
+interface ChatRow {
+  id: string;
+  campaign_id: string;
+  author: string;
+  message: string;
+  created_at: string;
+}
+
 /** A chat just created has no datas yet: its representation needs no second query. */
-export const freshChatJson = (c: Chat): string =>
+const freshChatJson = (c: ChatRow): string =>
   JSON.stringify({
     id: c.id,
     campaign: c.campaign_id,
     author: c.author,
     message: c.message,
-    created_at: c.created_at.toISOString(),
+    created_at: c.created_at,
     datas: [],
   });
 
@@ -41,7 +48,7 @@ export function requireVisibleTarget(p: Principal, field: string, campaignId: st
 
 export type ChatService = ReturnType<typeof createChatService>;
 
-export function createChatService({ sequelize, models: { Chat, Data } }: Database) {
+export function createChatService({ sequelize, sql, models: { Chat, Data } }: Database) {
   /** The chat, if the principal can see it; 404 otherwise. */
   async function visibleChat(id: string, p: Principal, options: Parameters<typeof Chat.findByPk>[1] = {}) {
     const chat = await Chat.findByPk(id, options);
@@ -50,16 +57,18 @@ export function createChatService({ sequelize, models: { Chat, Data } }: Databas
   }
 
   return {
-    list: (params: ListParams, p: Principal) =>
-      listPage(sequelize, CHAT_LIST, { ...params, campaigns: visibleCampaigns(p) }),
+    list: (params: ListParams, p: Principal) => listPage(sql, CHAT_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => getOne(sequelize, CHAT_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal) => getOne(sql, CHAT_LIST, id, visibleCampaigns(p)),
 
     async create(input: ChatInput, p: Principal): Promise<string> {
       requireVisibleTarget(p, 'campaign', input.campaign as string);
       requireScope(p, 'write');
-      const chat = await Chat.create(
-        columns(input) as { campaign_id: string; author: Chat['author']; message: string },
+      // the hottest write: one prepared statement, no round trip through model instances
+      const [chat] = await sql<ChatRow>(
+        `INSERT INTO chats (campaign_id, author, message) VALUES ($1, $2, $3)
+         RETURNING id, campaign_id, author, message, ${isoUtc('created_at')} AS created_at`,
+        [input.campaign, input.author, input.message],
       );
       return freshChatJson(chat);
     },
@@ -78,7 +87,7 @@ export function createChatService({ sequelize, models: { Chat, Data } }: Databas
         }
         await chat.update(columns(input), { transaction });
       });
-      return getOne(sequelize, CHAT_LIST, id);
+      return getOne(sql, CHAT_LIST, id);
     },
 
     async remove(id: string, p: Principal): Promise<void> {

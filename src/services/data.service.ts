@@ -31,7 +31,7 @@ const columns = ({ chat, campaign, ...rest }: DataInput) => ({
 
 export type DataService = ReturnType<typeof createDataService>;
 
-export function createDataService({ sequelize, models: { Chat, Data } }: Database) {
+export function createDataService({ sequelize, sql, models: { Chat, Data } }: Database) {
   /**
    * The campaign a data with these keys belongs to: its own, else its chat's. The chat
    * must belong to the data's campaign, and is share-locked until commit so it cannot
@@ -70,10 +70,9 @@ export function createDataService({ sequelize, models: { Chat, Data } }: Databas
   }
 
   return {
-    list: (params: ListParams, p: Principal) =>
-      listPage(sequelize, DATA_LIST, { ...params, campaigns: visibleCampaigns(p) }),
+    list: (params: ListParams, p: Principal) => listPage(sql, DATA_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => getOne(sequelize, DATA_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal) => getOne(sql, DATA_LIST, id, visibleCampaigns(p)),
 
     create: (input: DataInput, p: Principal): Promise<string> =>
       sequelize.transaction(async (transaction) => {

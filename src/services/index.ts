@@ -9,7 +9,7 @@ export function createServices(db: Database) {
     campaigns: createCampaignService(db),
     chats: createChatService(db),
     datas: createDataService(db),
-    chatHistory: createChatHistoryService(db.sequelize),
+    chatHistory: createChatHistoryService(db.sql),
   };
 }
 

@@ -1,4 +1,4 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sql } from '../db/database';
 import { NotFoundError } from '../errors';
 
 /** How one collection is listed: every identifier here is ours, never the client's. */
@@ -57,12 +57,16 @@ const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, '\\$&'
 
 /** ORDER BY built from whitelisted fields only, always ending in the id tiebreaker. */
 export function orderBy(spec: ListSpec, ordering: string | undefined): string {
-  const pick = (raw: string) =>
-    raw
-      .split(',')
-      .map((f) => f.trim())
-      .filter((f) => spec.orderingColumns[f.replace(/^-/, '')] !== undefined)
-      .map((f) => `${spec.orderingColumns[f.replace(/^-/, '')]} ${f.startsWith('-') ? 'DESC' : 'ASC'}`);
+  const pick = (raw: string) => {
+    const seen = new Set<string>();
+    return raw.split(',').flatMap((term) => {
+      const field = term.trim().replace(/^-/, '');
+      // own keys only: "constructor" or "__proto__" are not columns
+      if (!Object.hasOwn(spec.orderingColumns, field) || seen.has(field)) return [];
+      seen.add(field);
+      return [`${spec.orderingColumns[field]} ${term.trim().startsWith('-') ? 'DESC' : 'ASC'}`];
+    });
+  };
   const terms = pick(ordering ?? '');
   const chosen = terms.length ? terms : pick(spec.defaultOrdering);
   const idColumn = `${spec.alias}.id`;
@@ -91,32 +95,35 @@ function whereClause(spec: ListSpec, params: ListParams, bind: unknown[]): strin
   return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }
 
-/** One page: a count and the page itself, two queries whatever the page size. */
-export async function listPage(sequelize: Sequelize, spec: ListSpec, params: ListParams): Promise<Page> {
+/**
+ * One page: a count and the page itself, two queries whatever the page size. Statements
+ * are prepared except with search terms, whose number (so the statement text) is the client's.
+ */
+export async function listPage(sql: Sql, spec: ListSpec, params: ListParams): Promise<Page> {
   const bind: unknown[] = [];
   const where = whereClause(spec, params, bind);
   const from = `FROM ${spec.table} ${spec.alias} ${where}`;
-  const [{ n: count }] = await sequelize.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, {
-    bind,
-    type: QueryTypes.SELECT,
-  });
+  const prepare = searchTerms(params.search).length === 0;
+  const [{ n: count }] = await sql<{ n: number }>(`SELECT count(*)::int AS n ${from}`, bind, { prepare });
   const lastPage = Math.max(1, Math.ceil(count / params.pageSize));
   const page = params.page === 'last' ? lastPage : params.page;
   if (page > lastPage) throw new NotFoundError('Invalid page.');
-  const rows = await sequelize.query<{ j: string }>(
+  const n = bind.length;
+  const rows = await sql<{ j: string }>(
     `SELECT ${spec.json(spec.alias)}::text AS j ${from} ORDER BY ${orderBy(spec, params.ordering)} ` +
-      `LIMIT ${params.pageSize} OFFSET ${(page - 1) * params.pageSize}`,
-    { bind, type: QueryTypes.SELECT },
+      `LIMIT $${n + 1} OFFSET $${n + 2}`,
+    [...bind, params.pageSize, (page - 1) * params.pageSize],
+    { prepare },
   );
   return { count, page, lastPage, results: rows.map((r) => r.j) };
 }
 
 /** One row's representation, or 404 (also when it lies outside `campaigns`). */
-export async function getOne(sequelize: Sequelize, spec: ListSpec, id: string, campaigns?: string[]): Promise<string> {
+export async function getOne(sql: Sql, spec: ListSpec, id: string, campaigns?: string[]): Promise<string> {
   const restrict = campaigns ? ` AND ${spec.campaignOf} = ANY($2::uuid[])` : '';
-  const rows = await sequelize.query<{ j: string }>(
+  const rows = await sql<{ j: string }>(
     `SELECT ${spec.json(spec.alias)}::text AS j FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = $1${restrict}`,
-    { bind: campaigns ? [id, campaigns] : [id], type: QueryTypes.SELECT },
+    campaigns ? [id, campaigns] : [id],
   );
   if (!rows.length) throw new NotFoundError();
   return rows[0].j;

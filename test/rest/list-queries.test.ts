@@ -128,6 +128,10 @@ describe('?ordering=', () => {
     ["title' --", NEWEST_FIRST],
     ['-', NEWEST_FIRST],
     [',,', NEWEST_FIRST],
+    // regression: inherited object keys once reached the SQL as a column
+    ['constructor', NEWEST_FIRST],
+    ['__proto__,-toString', NEWEST_FIRST],
+    ['title,title,-title', BY_TITLE],
   ])('ignores fields it does not allow (%s), never failing', async (ordering, expected) => {
     expect(await titles(`search=launch&ordering=${encodeURIComponent(ordering)}`)).toEqual(expected);
   });

@@ -34,14 +34,12 @@ afterAll(() => app.stop());
 /** Every SQL statement the app sends while serving `path`, and the response body. */
 async function queriesFor(path: string): Promise<{ queries: number; body: Record<string, unknown> }> {
   let queries = 0;
-  app.database.sequelize.addHook('beforeQuery', 'count', () => {
-    queries++;
-  });
+  const stop = app.database.observe(() => queries++);
   try {
     const res = await api(app).get(path).expect(200);
     return { queries, body: res.body };
   } finally {
-    app.database.sequelize.removeHook('beforeQuery', 'count');
+    stop();
   }
 }
 
