@@ -1,10 +1,9 @@
-import { io as connect } from 'socket.io-client';
 import type { App } from '../../src/app';
 import type { Config } from '../../src/config';
 import { startApp, testConfig } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { api } from '../support/http';
-import { eventually, request, sleep, type ClientSocket } from '../support/sockets';
+import { connectWithToken, eventually, request, sleep, type ClientSocket } from '../support/sockets';
 import { bearer, jwtConfig, token } from '../support/tokens';
 
 let url: string;
@@ -18,18 +17,10 @@ const limits = (overrides: Partial<Config['rateLimits']>): Partial<Config> => ({
   rateLimits: { ...testConfig(url).rateLimits, ...overrides },
 });
 
-function open(app: App, authToken?: string): Promise<ClientSocket> {
-  const socket: ClientSocket = connect(app.url, {
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    auth: authToken ? { token: authToken } : {},
-  });
+async function open(app: App, authToken?: string): Promise<ClientSocket> {
+  const socket = await connectWithToken(app, authToken);
   sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
+  return socket;
 }
 
 describe('REST rate limits', () => {

@@ -1,9 +1,8 @@
-import { io as connect } from 'socket.io-client';
 import type { App } from '../../src/app';
 import { startApp } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { api } from '../support/http';
-import { eventually, request, sleep, type ClientSocket } from '../support/sockets';
+import { connectWithToken, eventually, request, sleep, type ClientSocket } from '../support/sockets';
 import { bearer, jwtConfig, token } from '../support/tokens';
 
 let app: App;
@@ -22,19 +21,10 @@ afterAll(async () => {
   await app.stop();
 });
 
-/** Connects with a token; resolves the socket or rejects with the connect_error. */
-function open(authToken?: string): Promise<ClientSocket> {
-  const socket: ClientSocket = connect(app.url, {
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    auth: authToken ? { token: authToken } : {},
-  });
+async function open(authToken?: string): Promise<ClientSocket> {
+  const socket = await connectWithToken(app, authToken);
   sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
+  return socket;
 }
 
 const postChat = (campaign: string) =>

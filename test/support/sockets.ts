@@ -20,6 +20,23 @@ const EVENT_NAMES = [
   'campaign:deleted',
 ] as const;
 
+/** Connects with an optional token; resolves the socket, or rejects with the connect_error. */
+export function connectWithToken(app: App, token?: string): Promise<ClientSocket> {
+  const socket: ClientSocket = connect(app.url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: token ? { token } : {},
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
 /** A real socket.io-client over loopback, recording every live event it receives. */
 export async function openClient(app: App): Promise<{ socket: ClientSocket; received: Received[] }> {
   const socket: ClientSocket = connect(app.url, { transports: ['websocket'], reconnection: false, forceNew: true });
