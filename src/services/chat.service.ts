@@ -2,6 +2,7 @@ import { requireScope, sees, visibleCampaigns, type Principal } from '../auth/pr
 import type { Database } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { ChatInput } from '../schemas/chat.schemas';
+import { createBatcher } from './batcher';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
 import { chatJson, isoUtc } from './representation.sql';
 
@@ -48,7 +49,63 @@ export function requireVisibleTarget(p: Principal, field: string, campaignId: st
 
 export type ChatService = ReturnType<typeof createChatService>;
 
+/** Inserts many chats in one statement; each returns its row, or null when its campaign is missing. */
+const INSERT_MANY = `
+  WITH v AS (
+    SELECT uuid_generate_v4() AS id, u.campaign_id, u.author, u.message, u.n
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u (campaign_id, author, message, n)
+  ), inserted AS (
+    INSERT INTO chats (id, campaign_id, author, message)
+    SELECT v.id, v.campaign_id, v.author, v.message FROM v
+    WHERE EXISTS (SELECT 1 FROM campaigns k WHERE k.id = v.campaign_id)
+    ORDER BY v.n
+    RETURNING id, campaign_id, author, message, ${isoUtc('created_at')} AS created_at
+  )
+  SELECT inserted.* FROM v LEFT JOIN inserted ON inserted.id = v.id ORDER BY v.n`;
+
+const INSERT_ONE = `INSERT INTO chats (campaign_id, author, message) VALUES ($1, $2, $3)
+  RETURNING id, campaign_id, author, message, ${isoUtc('created_at')} AS created_at`;
+
+interface NewChat {
+  campaign: string;
+  author: string;
+  message: string;
+}
+
+const missingCampaign = (c: NewChat) =>
+  new ValidationError({ campaign: [`Invalid pk "${c.campaign}" - object does not exist.`] });
+
 export function createChatService({ sequelize, sql, models: { Chat, Data } }: Database) {
+  /**
+   * Chat creation is the hottest write, and every committing transaction that NOTIFYs
+   * is serialised by Postgres: concurrent creates are batched into one statement (one
+   * commit, one NOTIFY). Should a campaign vanish between the check and the insert, the
+   * batch fails on its foreign key and each chat is retried alone to get its own answer.
+   */
+  const insertChat = createBatcher<NewChat, ChatRow>(async (items) => {
+    if (items.length === 1) return [await insertOne(items[0])];
+    try {
+      const rows = await sql<ChatRow | { id: null }>(INSERT_MANY, [
+        items.map((c) => c.campaign),
+        items.map((c) => c.author),
+        items.map((c) => c.message),
+      ]);
+      return rows.map((row, i) => (row.id === null ? missingCampaign(items[i]) : (row as ChatRow)));
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23503') throw err;
+      return Promise.all(items.map((c) => insertOne(c).catch((e: Error) => e)));
+    }
+  });
+
+  async function insertOne(c: NewChat): Promise<ChatRow | Error> {
+    try {
+      return (await sql<ChatRow>(INSERT_ONE, [c.campaign, c.author, c.message]))[0];
+    } catch (err) {
+      if ((err as { code?: string }).code === '23503') return missingCampaign(c);
+      throw err;
+    }
+  }
+
   /** The chat, if the principal can see it; 404 otherwise. */
   async function visibleChat(id: string, p: Principal, options: Parameters<typeof Chat.findByPk>[1] = {}) {
     const chat = await Chat.findByPk(id, options);
@@ -64,12 +121,11 @@ export function createChatService({ sequelize, sql, models: { Chat, Data } }: Da
     async create(input: ChatInput, p: Principal): Promise<string> {
       requireVisibleTarget(p, 'campaign', input.campaign as string);
       requireScope(p, 'write');
-      // the hottest write: one prepared statement, no round trip through model instances
-      const [chat] = await sql<ChatRow>(
-        `INSERT INTO chats (campaign_id, author, message) VALUES ($1, $2, $3)
-         RETURNING id, campaign_id, author, message, ${isoUtc('created_at')} AS created_at`,
-        [input.campaign, input.author, input.message],
-      );
+      const chat = await insertChat({
+        campaign: input.campaign as string,
+        author: input.author as string,
+        message: input.message as string,
+      });
       return freshChatJson(chat);
     },
 
