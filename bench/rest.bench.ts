@@ -9,19 +9,11 @@
  * Env: DURATION (10s), N_CAMPAIGNS (1000), CHATS_PER (5), DATAS_PER (2), REFERENCE_DIR
  * (default ../shared/reference/django-seed from the repo root). DATABASE_URL runs the server
  * against that database instead, which must be EMPTY (migrated or not): the seeder adds to it.
- * Results: bench-results/rest-<timestamp>.json.
+ * The server runs with AUTH=none and rate limits off (RATE_LIMIT_*_PER_MINUTE=0), like the reference.
+ * Results: bench-results/rest-<timestamp>.json (+ the reference's raw wrk output in rest-<timestamp>-reference/).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import fs from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,6 +39,7 @@ interface WrkResult {
   socketErrors?: string;
 }
 interface OurResult extends WrkResult {
+  cpuBusyBefore: number;
   peakRssMb: number;
   vmHwmMb: number;
   peakPostgresPssMb?: number;
@@ -85,36 +78,69 @@ function freePort(): Promise<number> {
   });
 }
 
-/** % of all CPUs busy over one second, as bench.sh's cpu_busy computes it from /proc/stat. */
-async function cpuBusy(): Promise<number> {
-  const sample = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  const a = sample();
+/** CPU ticks used so far by each process, to name whoever keeps the machine busy. */
+function processTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, utime, stime] = stat.match(/\) \S+(?: \S+){10} (\d+) (\d+)/) ?? [0, 0, 0]; // fields 14, 15
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 60);
+      ticks.set(`${pid} ${cmd || stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`, +utime + +stime);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** % of all CPUs busy over one second, computed from /proc/stat as bench.sh's cpu_busy does. */
+async function cpuBusy(when: string): Promise<number> {
+  const sample = () => fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const [a, before] = [sample(), processTicks()];
   await sleep(1000);
-  const b = sample();
+  const [b, after] = [sample(), processTicks()];
   const total = b.reduce((sum, v, i) => sum + v - a[i], 0);
   const idle = b[3] + b[4] - (a[3] + a[4]);
-  return total > 0 ? Math.round((100 * (total - idle)) / total) : 0;
+  const busy = total > 0 ? Math.round((100 * (total - idle)) / total) : 0;
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  log(`CPU busy ${when}: ${busy}% (load avg ${load})`);
+  if (busy <= 15) return busy;
+  const top = [...after].map(([proc, t]): [string, number] => [proc, t - (before.get(proc) ?? t)]);
+  const names = top.sort((x, y) => y[1] - x[1]).slice(0, 3);
+  log(`WARNING: something else is using the CPU; the figures will be skewed. Busiest (ticks/s):`);
+  for (const [proc, t] of names) log(`  ${t}  ${proc}`);
+  return busy;
 }
 
 /** A kB field of /proc/<pid>/<file> (VmRSS, VmHWM, PPid, Pss), or 0 once the process is gone. */
 function procField(pid: number, field: string, file = 'status'): number {
   try {
-    const line = readFileSync(`/proc/${pid}/${file}`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
+    const line = fs.readFileSync(`/proc/${pid}/${file}`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
     return line ? Number(line[1]) : 0;
   } catch {
     return 0;
   }
 }
 
+/** The pid of the embedded cluster's postmaster, if it is running. */
+function postmasterPid(pgDir: string): number | undefined {
+  const pidFile = join(pgDir, 'postmaster.pid');
+  const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+  return pid > 0 && procField(pid, 'PPid') > 0 ? pid : undefined;
+}
+
 /** Summed PSS (shared buffers counted once) of the temp cluster's postmaster and its backends. */
 function postgresPssKb(pgDir: string): number | undefined {
-  const pidFile = join(pgDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  const pids = readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .map(Number);
-  const members = pids.filter((p) => p === postmaster || procField(p, 'PPid') === postmaster);
+  const postmaster = postmasterPid(pgDir);
+  if (postmaster === undefined) return undefined;
+  let children: string;
+  try {
+    children = fs.readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8');
+  } catch {
+    return undefined; // exited since postmasterPid looked
+  }
+  const members = [postmaster, ...children.split(' ').filter(Boolean).map(Number)];
   return members.reduce((sum, p) => sum + procField(p, 'Pss', 'smaps_rollup'), 0);
 }
 
@@ -147,11 +173,7 @@ async function waitReady(base: string, server: ChildProcess): Promise<void> {
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(250)) {
     interrupt.signal.throwIfAborted();
     if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode} before /readyz`);
-    const status = await fetch(`${base}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
+    if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) return;
   }
   throw new Error('server not ready after 120 s');
 }
@@ -160,20 +182,26 @@ async function stopServer(server: ChildProcess, pgDir: string): Promise<void> {
   if (server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((done) => server.once('exit', done));
     server.kill('SIGTERM');
-    if ((await Promise.race([exited, sleep(20_000).then(() => 'timeout')])) === 'timeout') server.kill('SIGKILL');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
   }
   // a postmaster left behind by a crashed server is ours too: stop it before its directory goes
-  const pidFile = join(pgDir, 'postmaster.pid');
-  const postmaster = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
-  if (postmaster > 0 && procField(postmaster, 'PPid') !== 0) {
+  const postmaster = postmasterPid(pgDir);
+  if (postmaster === undefined) return;
+  log(`stopping the cluster's postmaster (pid ${postmaster}) left behind by the server`);
+  try {
     process.kill(postmaster, 'SIGTERM');
-    for (let i = 0; i < 100 && procField(postmaster, 'PPid') !== 0; i++) await sleep(100);
+  } catch {
+    return; // it went away by itself
   }
+  for (let i = 0; i < 100 && procField(postmaster, 'PPid') > 0; i++) await sleep(100);
 }
 
 /** One wrk run while sampling the server's VmRSS (and the cluster's PSS) every 100 ms. */
 async function measure(url: string, serverPid: number, pgDir: string, lua?: string): Promise<OurResult> {
-  log(`wrk ${url} (CPU busy just before: ${await cpuBusy()}%)`);
+  log(`wrk ${WRK_ARGS.join(' ')} ${url}`);
+  const cpuBusyBefore = await cpuBusy('just before');
   let peakRss = 0;
   let peakPg: number | undefined;
   const timer = setInterval(() => {
@@ -184,40 +212,55 @@ async function measure(url: string, serverPid: number, pgDir: string, lua?: stri
   try {
     const out = await run('wrk', [...WRK_ARGS, ...(lua ? ['-s', lua] : []), url], { capture: true });
     const pg = peakPg === undefined ? {} : { peakPostgresPssMb: mb(peakPg) };
-    return { ...parseWrk(out), peakRssMb: mb(peakRss), vmHwmMb: mb(procField(serverPid, 'VmHWM')), ...pg };
+    return {
+      ...parseWrk(out),
+      cpuBusyBefore,
+      peakRssMb: mb(peakRss),
+      vmHwmMb: mb(procField(serverPid, 'VmHWM')),
+      ...pg,
+    };
   } finally {
     clearInterval(timer);
     await sleep(2000);
   }
 }
 
+/** Starts `node dist/main.js` on a free port, on a fresh cluster under pgDir unless DATABASE_URL is set. */
+async function startServer(pgDir: string): Promise<{ server: ChildProcess; base: string }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  // one client IP sends everything: rate limits off and the API open, as the reference is
+  Object.assign(env, { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
+  if (!env.DATABASE_URL) Object.assign(env, { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) });
+  const server = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' });
+  return { server, base: `http://127.0.0.1:${port}` };
+}
+
+/** Seeds through the public API with the reference seeder; returns the URLs and the POST script. */
+async function seed(base: string, tmp: string) {
+  const { count } = (await (await fetch(`${base}/api/campaigns/`)).json()) as { count: number };
+  if (count !== 0) throw new Error(`the database already holds ${count} campaigns; the bench needs an empty one`);
+  const stateFile = join(tmp, 'state.json');
+  await run(process.execPath, [SEEDER, `${base}/api`, stateFile]);
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { postCampaign: string; detailChat: string };
+  const lua = join(tmp, 'post-chat.lua');
+  const body = JSON.stringify({ campaign: state.postCampaign, author: 'human', message: 'benchmark chat message' });
+  const script = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', `wrk.body = '${body}'`];
+  fs.writeFileSync(lua, script.join('\n') + '\n');
+  return { detail: `${base}/api/chats/${state.detailChat}/`, lua };
+}
+
 async function benchOurs(tmp: string): Promise<Results<OurResult>> {
   await run('npm', ['run', 'build']);
   const pgDir = join(tmp, 'pg');
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  if (!process.env.DATABASE_URL)
-    Object.assign(env, { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) });
-  const server = spawn(process.execPath, ['dist/main.js'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: 'inherit',
-  });
+  const { server, base } = await startServer(pgDir);
   try {
-    const base = `http://127.0.0.1:${port}`;
     await waitReady(base, server);
-    const { count } = (await (await fetch(`${base}/api/campaigns/`)).json()) as { count: number };
-    if (count !== 0) throw new Error(`the database already holds ${count} campaigns; the bench needs an empty one`);
-    const stateFile = join(tmp, 'state.json');
-    await run(process.execPath, [SEEDER, `${base}/api`, stateFile]);
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { postCampaign: string; detailChat: string };
-    const lua = join(tmp, 'post-chat.lua');
-    const body = JSON.stringify({ campaign: state.postCampaign, author: 'human', message: 'benchmark chat message' });
-    writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${body}'\n`);
+    const { detail, lua } = await seed(base, tmp);
     const pid = server.pid ?? 0;
     return {
       'list-campaigns': await measure(`${base}/api/campaigns/?page=1`, pid, pgDir),
-      'get-chat': await measure(`${base}/api/chats/${state.detailChat}/`, pid, pgDir),
+      'get-chat': await measure(detail, pid, pgDir),
       'post-chat': await measure(`${base}/api/chats/`, pid, pgDir, lua),
     };
   } finally {
@@ -226,20 +269,19 @@ async function benchOurs(tmp: string): Promise<Results<OurResult>> {
 }
 
 /** run.sh (idempotent) starts the Django reference; bench.sh seeds it and runs the same wrk commands. */
-async function benchReference(tmp: string): Promise<Results<WrkResult>> {
-  const outDir = join(tmp, 'reference');
+async function benchReference(outDir: string): Promise<Results<WrkResult>> {
   await run(join(REF_DIR, 'run.sh'), [], { env: { DEBUG: 'False' } });
   // COUNT_QUERIES=0: its count_queries.py is not shipped in the reference's bench/ folder
   await run(join(REF_DIR, 'bench.sh'), [], {
     env: { DURATION, CONNS: '32', THREADS: '2', OUTDIR: outDir, COUNT_QUERIES: '0' },
   });
-  const read = (name: EndpointName) => parseWrk(readFileSync(join(outDir, `${name}.txt`), 'utf8'));
+  const read = (name: EndpointName) => parseWrk(fs.readFileSync(join(outDir, `${name}.txt`), 'utf8'));
   return { 'list-campaigns': read('list-campaigns'), 'get-chat': read('get-chat'), 'post-chat': read('post-chat') };
 }
 
 function report(ours: Results<OurResult>, ref?: Results<WrkResult>): void {
   const f = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
-  const row = (cells: string[]) => console.log(cells.map((c, i) => (i ? c.padStart(11) : c.padEnd(28))).join(''));
+  const row = (cells: string[]) => console.log(cells.map((c, i) => (i ? c.padStart(13) : c.padEnd(28))).join(''));
   console.log(`\nours (DURATION=${DURATION}, 32 connections, 2 threads)`);
   row(['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS', 'VmHWM', 'pg PSS']);
   for (const { name, label } of ENDPOINTS) {
@@ -254,45 +296,54 @@ function report(ours: Results<OurResult>, ref?: Results<WrkResult>): void {
   for (const { name, label, target } of ENDPOINTS) {
     const ratio = ours[name].rps / ref[name].rps;
     const verdict = `≥${target}× ${ratio >= target ? 'ok' : 'MISSED'}`;
-    row([
-      label,
-      f(ours[name].rps),
-      f(ref[name].rps),
-      `${f(ratio)}×`,
-      verdict,
-      f(ours[name].p99Ms, 2),
-      f(ref[name].p99Ms, 2),
-    ]);
+    const [o, r] = [ours[name], ref[name]];
+    row([label, f(o.rps), f(r.rps), `${f(ratio)}×`, verdict, f(o.p99Ms, 2), f(r.p99Ms, 2)]);
   }
 }
 
-async function main(): Promise<void> {
-  if (!existsSync(SEEDER)) throw new Error(`reference seeder not found at ${SEEDER}; set REFERENCE_DIR`);
-  await ensureWrk();
-  const busy = await cpuBusy();
-  log(
-    `CPU busy before start: ${busy}% (load avg ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
-  );
-  if (busy > 15) log('WARNING: something else is using the CPU; the figures will be skewed');
+const dataSet = () => ({
+  campaigns: Number(process.env.N_CAMPAIGNS ?? 1000),
+  chatsPerCampaign: Number(process.env.CHATS_PER ?? 5),
+  datasPerCampaign: Number(process.env.DATAS_PER ?? 2),
+});
 
-  const tmp = mkdtempSync(join(tmpdir(), 'rest-bench-'));
-  chmodSync(tmp, 0o755); // the embedded cluster runs as the unprivileged postgres user
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(new Error(signal)));
+function referenceFailed(err: unknown): undefined {
+  log(`reference run failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(SEEDER)) throw new Error(`reference seeder not found at ${SEEDER}; set REFERENCE_DIR`);
+  await ensureWrk();
+  const busy = await cpuBusy('before start');
+
+  const stamp = new Date().toISOString();
+  const resultsDir = join(ROOT, 'bench-results');
+  const name = `rest-${stamp.replace(/[:.]/g, '-')}`;
+  const tmp = fs.mkdtempSync(join(tmpdir(), 'rest-bench-'));
+  fs.chmodSync(tmp, 0o755); // the embedded cluster runs as the unprivileged postgres user
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(signal));
   try {
     const ours = await benchOurs(tmp);
-    const reference = WITH_REFERENCE ? await benchReference(tmp) : undefined;
-    const results = { date: new Date().toISOString(), duration: DURATION, cpuBusyBefore: busy, ours, reference };
-    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    const file = join(ROOT, 'bench-results', `rest-${results.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    // ours are kept even when the reference fails to run
+    const reference = WITH_REFERENCE
+      ? await benchReference(join(resultsDir, `${name}-reference`)).catch(referenceFailed)
+      : undefined;
+    const settings = { duration: DURATION, connections: 32, threads: 2, ...dataSet(), node: process.version };
+    const results = { date: stamp, settings, cpuBusyBefore: busy, ours, reference };
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
     report(ours, reference);
     console.log(`\nresults: ${file}`);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(interrupt.signal.aborted ? `interrupted (${interrupt.signal.reason})` : message);
   process.exitCode = 1;
 });
