@@ -68,6 +68,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     deliver: deliverTo(io),
     onError,
     retentionHours: config.eventRetentionHours,
+    reachTimeoutMs: config.resumeWaitMs,
   });
   const listener = new Listener({
     url: config.listenDatabaseUrl ?? databaseUrl,

@@ -18,6 +18,7 @@ export interface Config {
   eventRetentionHours: number;
   listenerCheckIntervalMs: number;
   socketMaxBufferBytes: number;
+  resumeWaitMs: number;
   logLevel: string;
   /** undefined: the API is open (development, or AUTH=none). */
   auth?: AuthConfig;
@@ -55,6 +56,7 @@ const schema = Joi.object({
   EVENT_RETENTION_HOURS: Joi.number().positive().default(24),
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
   SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
+  RESUME_WAIT_MS: Joi.number().integer().min(0).default(10_000),
   NODE_ENV: Joi.string().default('development'),
   AUTH: Joi.string().valid('jwt', 'none'),
   JWT_SECRET: Joi.string().min(32),
@@ -134,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     eventRetentionHours: value.EVENT_RETENTION_HOURS,
     listenerCheckIntervalMs: value.LISTENER_CHECK_INTERVAL_MS,
     socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
+    resumeWaitMs: value.RESUME_WAIT_MS,
     logLevel: value.LOG_LEVEL,
   };
 }

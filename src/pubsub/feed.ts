@@ -11,6 +11,8 @@ export interface FeedOptions {
   replayLimit?: number;
   retentionHours: number;
   pruneIntervalMs?: number;
+  /** How long a resume waits for this instance to reach a cursor another instance gave out. */
+  reachTimeoutMs?: number;
 }
 
 export const cursorExpired = () =>
@@ -102,10 +104,18 @@ export class Feed {
     return from;
   }
 
-  /** Waits until this instance has delivered up to `target` (another instance was ahead). */
+  /**
+   * Waits until this instance has delivered up to `target` (another instance was ahead).
+   * A cursor that never arrives (an id of a rolled-back transaction) gives up after a while.
+   */
   private reach(target: bigint): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiters.push({ target, resolve });
+    return new Promise((resolve, reject) => {
+      const waiter = { target, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new AppError(400, 'invalid_cursor', 'since is not a cursor of this server.'));
+      }, this.opts.reachTimeoutMs ?? 10_000);
+      this.waiters.push(waiter);
       this.poke();
     });
   }

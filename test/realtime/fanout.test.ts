@@ -202,6 +202,20 @@ describe('socket requests', () => {
     expect(socket.connected).toBe(true);
   });
 
+  it('a since that no committed event carries is refused once the wait for it runs out', async () => {
+    const quick = await startApp(url, { resumeWaitMs: 300 });
+    const client = await openClient(quick);
+    sockets.push(client.socket);
+    const campaign = await createCampaign(a);
+    // an id handed out by the sequence but never committed (as by a rolled-back writer)
+    const [{ id }] = await sql<{ id: string }>(url, `SELECT nextval('events_id_seq')::text AS id`);
+    expect(await request(client.socket, 'subscribe', { campaignId: campaign.id, since: id })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_cursor' },
+    });
+    await quick.stop();
+  });
+
   it('a since older than the retained log is refused, so the client reloads through REST', async () => {
     const campaign = await createCampaign(a);
     await createChat(a, campaign.id);
