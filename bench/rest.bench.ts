@@ -12,11 +12,10 @@
  * The server runs with AUTH=none and rate limits off (RATE_LIMIT_*_PER_MINUTE=0), like the reference.
  * Results: bench-results/rest-<timestamp>.json (+ the reference's raw wrk output in rest-<timestamp>-reference/).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cpuBusy, freePort, postmasterPid, processGroup, procField, sleep, type Instance } from './support/processes';
 
 const ROOT = resolve(__dirname, '..');
 const REF_DIR = resolve(ROOT, process.env.REFERENCE_DIR ?? '../shared/reference/django-seed');
@@ -46,11 +45,11 @@ interface OurResult extends WrkResult {
 }
 type Results<T> = Record<EndpointName, T>;
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const mb = (kb: number) => Math.round(kb / 102.4) / 10;
 const log = (msg: string) => console.error(`[bench] ${msg}`);
-// Ctrl-C / SIGTERM kill the running step (wrk, seeder, build); the finally blocks then stop the server.
+// Ctrl-C / SIGTERM kill the running step (wrk, seeder, build); the finally block then stops the server.
 const interrupt = new AbortController();
+const group = processGroup(log);
 
 /** Runs a command; stdout is returned when captured, otherwise shown. Rejects on a non-zero exit. */
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; capture?: boolean } = {}) {
@@ -66,68 +65,6 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; captu
     child.on('error', fail);
     child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
   });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => done(port));
-    });
-    srv.on('error', fail);
-  });
-}
-
-/** CPU ticks used so far by each process, to name whoever keeps the machine busy. */
-function processTicks(): Map<string, number> {
-  const ticks = new Map<string, number>();
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const [, utime, stime] = stat.match(/\) \S+(?: \S+){10} (\d+) (\d+)/) ?? [0, 0, 0]; // fields 14, 15
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 60);
-      ticks.set(`${pid} ${cmd || stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`, +utime + +stime);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return ticks;
-}
-
-/** % of all CPUs busy over one second, computed from /proc/stat as bench.sh's cpu_busy does. */
-async function cpuBusy(when: string): Promise<number> {
-  const sample = () => fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  const [a, before] = [sample(), processTicks()];
-  await sleep(1000);
-  const [b, after] = [sample(), processTicks()];
-  const total = b.reduce((sum, v, i) => sum + v - a[i], 0);
-  const idle = b[3] + b[4] - (a[3] + a[4]);
-  const busy = total > 0 ? Math.round((100 * (total - idle)) / total) : 0;
-  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  log(`CPU busy ${when}: ${busy}% (load avg ${load})`);
-  if (busy <= 15) return busy;
-  const top = [...after].map(([proc, t]): [string, number] => [proc, t - (before.get(proc) ?? t)]);
-  const names = top.sort((x, y) => y[1] - x[1]).slice(0, 3);
-  log(`WARNING: something else is using the CPU; the figures will be skewed. Busiest (ticks/s):`);
-  for (const [proc, t] of names) log(`  ${t}  ${proc}`);
-  return busy;
-}
-
-/** A kB field of /proc/<pid>/<file> (VmRSS, VmHWM, PPid, Pss), or 0 once the process is gone. */
-function procField(pid: number, field: string, file = 'status'): number {
-  try {
-    const line = fs.readFileSync(`/proc/${pid}/${file}`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
-    return line ? Number(line[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** The pid of the embedded cluster's postmaster, if it is running. */
-function postmasterPid(pgDir: string): number | undefined {
-  const pidFile = join(pgDir, 'postmaster.pid');
-  const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
-  return pid > 0 && procField(pid, 'PPid') > 0 ? pid : undefined;
 }
 
 /** Summed PSS (shared buffers counted once) of the temp cluster's postmaster and its backends. */
@@ -169,39 +106,10 @@ async function ensureWrk(): Promise<void> {
   await run('apt-get', ['install', '-y', '-qq', 'wrk'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-async function waitReady(base: string, server: ChildProcess): Promise<void> {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(250)) {
-    interrupt.signal.throwIfAborted();
-    if (server.exitCode !== null) throw new Error(`server exited with code ${server.exitCode} before /readyz`);
-    if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) return;
-  }
-  throw new Error('server not ready after 120 s');
-}
-
-async function stopServer(server: ChildProcess, pgDir: string): Promise<void> {
-  if (server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((done) => server.once('exit', done));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  // a postmaster left behind by a crashed server is ours too: stop it before its directory goes
-  const postmaster = postmasterPid(pgDir);
-  if (postmaster === undefined) return;
-  log(`stopping the cluster's postmaster (pid ${postmaster}) left behind by the server`);
-  try {
-    process.kill(postmaster, 'SIGTERM');
-  } catch {
-    return; // it went away by itself
-  }
-  for (let i = 0; i < 100 && procField(postmaster, 'PPid') > 0; i++) await sleep(100);
-}
-
 /** One wrk run while sampling the server's VmRSS (and the cluster's PSS) every 100 ms. */
 async function measure(url: string, serverPid: number, pgDir: string, lua?: string): Promise<OurResult> {
   log(`wrk ${WRK_ARGS.join(' ')} ${url}`);
-  const cpuBusyBefore = await cpuBusy('just before');
+  const cpuBusyBefore = await cpuBusy('just before', log);
   let peakRss = 0;
   let peakPg: number | undefined;
   const timer = setInterval(() => {
@@ -225,15 +133,15 @@ async function measure(url: string, serverPid: number, pgDir: string, lua?: stri
   }
 }
 
-/** Starts `node dist/main.js` on a free port, on a fresh cluster under pgDir unless DATABASE_URL is set. */
-async function startServer(pgDir: string): Promise<{ server: ChildProcess; base: string }> {
+/** Starts `node dist/main.js` on a free port, on a fresh cluster in pgDir unless DATABASE_URL is set. */
+async function startServer(pgDir: string): Promise<Instance> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   // one client IP sends everything: rate limits off and the API open, as the reference is
   Object.assign(env, { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
   if (!env.DATABASE_URL) Object.assign(env, { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) });
   const server = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' });
-  return { server, base: `http://127.0.0.1:${port}` };
+  return group.start('server', port, server, { readyMs: 120_000, signal: interrupt.signal });
 }
 
 /** Seeds through the public API with the reference seeder; returns the URLs and the POST script. */
@@ -250,21 +158,20 @@ async function seed(base: string, tmp: string) {
   return { detail: `${base}/api/chats/${state.detailChat}/`, lua };
 }
 
-async function benchOurs(tmp: string): Promise<Results<OurResult>> {
+async function benchOurs(): Promise<Results<OurResult>> {
   await run('npm', ['run', 'build']);
-  const pgDir = join(tmp, 'pg');
-  const { server, base } = await startServer(pgDir);
   try {
-    await waitReady(base, server);
+    const [tmp, pgDir] = [await group.tempDir('rest-bench-'), await group.tempDir('rest-bench-pg-')];
+    const { url: base, proc } = await startServer(pgDir);
     const { detail, lua } = await seed(base, tmp);
-    const pid = server.pid ?? 0;
+    const pid = proc.pid ?? 0;
     return {
       'list-campaigns': await measure(`${base}/api/campaigns/?page=1`, pid, pgDir),
       'get-chat': await measure(detail, pid, pgDir),
       'post-chat': await measure(`${base}/api/chats/`, pid, pgDir, lua),
     };
   } finally {
-    await stopServer(server, pgDir);
+    await group.stop();
   }
 }
 
@@ -316,30 +223,24 @@ function referenceFailed(err: unknown): undefined {
 async function main(): Promise<void> {
   if (!fs.existsSync(SEEDER)) throw new Error(`reference seeder not found at ${SEEDER}; set REFERENCE_DIR`);
   await ensureWrk();
-  const busy = await cpuBusy('before start');
+  const busy = await cpuBusy('before start', log);
 
   const stamp = new Date().toISOString();
   const resultsDir = join(ROOT, 'bench-results');
   const name = `rest-${stamp.replace(/[:.]/g, '-')}`;
-  const tmp = fs.mkdtempSync(join(tmpdir(), 'rest-bench-'));
-  fs.chmodSync(tmp, 0o755); // the embedded cluster runs as the unprivileged postgres user
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(signal));
-  try {
-    const ours = await benchOurs(tmp);
-    // ours are kept even when the reference fails to run
-    const reference = WITH_REFERENCE
-      ? await benchReference(join(resultsDir, `${name}-reference`)).catch(referenceFailed)
-      : undefined;
-    const settings = { duration: DURATION, connections: 32, threads: 2, ...dataSet(), node: process.version };
-    const results = { date: stamp, settings, cpuBusyBefore: busy, ours, reference };
-    fs.mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `${name}.json`);
-    fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-    report(ours, reference);
-    console.log(`\nresults: ${file}`);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const ours = await benchOurs();
+  // ours are kept even when the reference fails to run
+  const reference = WITH_REFERENCE
+    ? await benchReference(join(resultsDir, `${name}-reference`)).catch(referenceFailed)
+    : undefined;
+  const settings = { duration: DURATION, connections: 32, threads: 2, ...dataSet(), node: process.version };
+  const results = { date: stamp, settings, cpuBusyBefore: busy, ours, reference };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  report(ours, reference);
+  console.log(`\nresults: ${file}`);
 }
 
 main().catch((err: unknown) => {

