@@ -62,6 +62,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     verify,
     limits: config.rateLimits,
     corsOrigins: config.corsOrigins,
+    trustProxy: Boolean(config.trustProxy),
   });
   const feed = new Feed({
     store: createEventStore(db.sql),

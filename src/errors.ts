@@ -72,6 +72,8 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     case '22001': // string_data_right_truncation
     case '22P02': // invalid_text_representation
     case '22021': // character_not_in_repertoire
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
       return new AppError(400, 'invalid', 'Invalid input.');
   }
   return undefined;

@@ -57,38 +57,48 @@ module.exports = {
         )
       $$;
 
+      -- Keys are built per entity in its own branch: PL/pgSQL resolves OLD.x / NEW.x at run
+      -- time, so an expression naming a column another table lacks would fail there.
       CREATE FUNCTION events_record() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         entity text := TG_ARGV[0];
         op text := CASE TG_OP WHEN 'INSERT' THEN 'created' WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END;
         old_room uuid;
         new_room uuid;
-        row_keys jsonb;
+        old_keys jsonb;
+        new_keys jsonb;
       BEGIN
         IF entity = 'campaign' THEN
-          old_room := OLD.id; new_room := NEW.id;
-          row_keys := jsonb_build_object('id', coalesce(NEW.id, OLD.id));
+          IF TG_OP <> 'INSERT' THEN old_room := OLD.id; old_keys := jsonb_build_object('id', OLD.id); END IF;
+          IF TG_OP <> 'DELETE' THEN new_room := NEW.id; new_keys := jsonb_build_object('id', NEW.id); END IF;
         ELSIF entity = 'chat' THEN
-          old_room := OLD.campaign_id; new_room := NEW.campaign_id;
-          row_keys := jsonb_build_object('id', coalesce(NEW.id, OLD.id), 'campaign', coalesce(NEW.campaign_id, OLD.campaign_id));
+          IF TG_OP <> 'INSERT' THEN
+            old_room := OLD.campaign_id;
+            old_keys := jsonb_build_object('id', OLD.id, 'campaign', OLD.campaign_id);
+          END IF;
+          IF TG_OP <> 'DELETE' THEN
+            new_room := NEW.campaign_id;
+            new_keys := jsonb_build_object('id', NEW.id, 'campaign', NEW.campaign_id);
+          END IF;
         ELSE
-          IF TG_OP <> 'INSERT' THEN old_room := events_data_room(OLD.campaign_id, OLD.chat_id); END IF;
-          IF TG_OP <> 'DELETE' THEN new_room := events_data_room(NEW.campaign_id, NEW.chat_id); END IF;
-          row_keys := CASE WHEN TG_OP = 'DELETE'
-            THEN jsonb_build_object('id', OLD.id, 'chat', OLD.chat_id, 'campaign', OLD.campaign_id)
-            ELSE jsonb_build_object('id', NEW.id, 'chat', NEW.chat_id, 'campaign', NEW.campaign_id) END;
+          IF TG_OP <> 'INSERT' THEN
+            old_room := events_data_room(OLD.campaign_id, OLD.chat_id);
+            old_keys := jsonb_build_object('id', OLD.id, 'chat', OLD.chat_id, 'campaign', OLD.campaign_id);
+          END IF;
+          IF TG_OP <> 'DELETE' THEN
+            new_room := events_data_room(NEW.campaign_id, NEW.chat_id);
+            new_keys := jsonb_build_object('id', NEW.id, 'chat', NEW.chat_id, 'campaign', NEW.campaign_id);
+          END IF;
         END IF;
 
         IF TG_OP = 'DELETE' THEN
-          PERFORM events_append(old_room, entity, op, OLD.id, row_keys);
+          PERFORM events_append(old_room, entity, op, OLD.id, old_keys);
         ELSE
           IF TG_OP = 'UPDATE' AND old_room IS DISTINCT FROM new_room THEN
             -- the row left a room: that room sees it go
-            PERFORM events_append(old_room, entity, 'deleted', OLD.id,
-              CASE WHEN entity = 'data' THEN jsonb_build_object('id', OLD.id, 'chat', OLD.chat_id, 'campaign', OLD.campaign_id)
-                   ELSE jsonb_build_object('id', OLD.id, 'campaign', OLD.campaign_id) END);
+            PERFORM events_append(old_room, entity, 'deleted', OLD.id, old_keys);
           END IF;
-          PERFORM events_append(new_room, entity, op, NEW.id, row_keys);
+          PERFORM events_append(new_room, entity, op, NEW.id, new_keys);
         END IF;
         RETURN NULL;
       END $$;

@@ -27,9 +27,15 @@ export function requireScope(p: Principal, scope: Scope): void {
   if (!allows(p, scope)) throw new AppError(403, 'forbidden', 'You do not have permission to perform this action.');
 }
 
+/** Guards a read: true, or 403 for a token without the read scope. */
+export function readable(p: Principal): true {
+  requireScope(p, 'read');
+  return true;
+}
+
 /** A campaign outside the principal's set does not exist, as far as it can tell. */
 export const sees = (p: Principal, campaignId: string | null | undefined): boolean =>
-  p.campaigns === '*' || (!!campaignId && p.campaigns.has(campaignId));
+  p.campaigns === '*' || (!!campaignId && p.campaigns.has(campaignId.toLowerCase()));
 
 export function requireSees(p: Principal, campaignId: string | null | undefined): void {
   if (!sees(p, campaignId)) throw new NotFoundError();

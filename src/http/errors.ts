@@ -25,6 +25,8 @@ function fromBodyParserError(err: { type?: string; status?: number; message?: st
 
 export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  // a path segment that is not valid percent-encoding names nothing that exists
+  if (err instanceof URIError) return new NotFoundError();
   return fromDatabaseError(err) ?? fromBodyParserError(err as { type?: string });
 }
 

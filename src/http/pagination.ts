@@ -1,9 +1,15 @@
 import type { Request, Response } from 'express';
+import { AppError } from '../errors';
 import type { Page } from '../services/list';
 
 /** The request's own absolute URL with some query parameters replaced (undefined removes). */
 export function selfUrl(req: Request, changes: Record<string, string | undefined>): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host')}`);
+  let url: URL;
+  try {
+    url = new URL(req.originalUrl, `${req.protocol}://${req.get('host')}`);
+  } catch {
+    throw new AppError(400, 'bad_request', 'Invalid Host header.');
+  }
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) url.searchParams.delete(key);
     else url.searchParams.set(key, value);

@@ -26,10 +26,15 @@ export interface ChangeEvent {
   data: unknown;
 }
 
-const TABLES: Record<Entity, { table: string; json: (alias: string) => string }> = {
-  campaign: { table: 'campaigns', json: campaignJson },
-  chat: { table: 'chats', json: chatJson },
-  data: { table: 'datas', json: dataJson },
+/** Where each kind's rows live, how they render, and which room a row is in now. */
+const TABLES: Record<Entity, { table: string; json: (alias: string) => string; room: string }> = {
+  campaign: { table: 'campaigns', json: campaignJson, room: 't.id' },
+  chat: { table: 'chats', json: chatJson, room: 't.campaign_id' },
+  data: {
+    table: 'datas',
+    json: dataJson,
+    room: 'coalesce(t.campaign_id, (SELECT x.campaign_id FROM chats x WHERE x.id = t.chat_id))',
+  },
 };
 
 // ids travel as text (bigint exceeds a JS number); order by e.id, never by this text alias
@@ -41,33 +46,35 @@ export function createEventStore(sql: Sql) {
   const select = <T extends object>(text: string, bind: unknown[] = []) => sql<T>(text, bind);
 
   /** Current representations of the rows the events name, one query per entity kind. */
-  async function load(rows: EventRow[]): Promise<Map<string, unknown>> {
+  async function load(rows: EventRow[]): Promise<Map<string, { room: string; j: unknown }>> {
     const wanted = new Map<Entity, Set<string>>();
     for (const r of rows) {
       if (r.op !== 'deleted') (wanted.get(r.entity) ?? wanted.set(r.entity, new Set()).get(r.entity))!.add(r.entity_id);
     }
-    const found = new Map<string, unknown>();
+    const found = new Map<string, { room: string; j: unknown }>();
     for (const [entity, ids] of wanted) {
-      const { table, json } = TABLES[entity];
-      const loaded = await select<{ id: string; j: unknown }>(
-        `SELECT t.id, ${json('t')} AS j FROM ${table} t WHERE t.id = ANY($1::uuid[])`,
+      const { table, json, room } = TABLES[entity];
+      const loaded = await select<{ id: string; room: string; j: unknown }>(
+        `SELECT t.id, ${room} AS room, ${json('t')} AS j FROM ${table} t WHERE t.id = ANY($1::uuid[])`,
         [[...ids]],
       );
-      for (const { id, j } of loaded) found.set(`${entity}:${id}`, j);
+      for (const { id, room: now, j } of loaded) found.set(`${entity}:${id}`, { room: now, j });
     }
     return found;
   }
 
   /**
-   * Events rendered for delivery, in log order. A created/updated row that is gone by now
-   * is skipped: its deleted event follows in the log.
+   * Events rendered for delivery, in log order. A created/updated row that is gone by now,
+   * or has moved to another room, is skipped: the log holds its deleted event for this
+   * room, and the row's current state belongs to the room it is in now, never this one.
    */
   async function render(rows: EventRow[]): Promise<ChangeEvent[]> {
     const current = await load(rows);
     const events: ChangeEvent[] = [];
     for (const r of rows) {
-      const data = r.op === 'deleted' ? r.keys : current.get(`${r.entity}:${r.entity_id}`);
-      if (data === undefined) continue;
+      const row = current.get(`${r.entity}:${r.entity_id}`);
+      if (r.op !== 'deleted' && row?.room !== r.campaign_id) continue;
+      const data = r.op === 'deleted' ? r.keys : row?.j;
       events.push({ name: `${r.entity}:${r.op}` as EventName, cursor: r.id, campaign: r.campaign_id, data });
     }
     return events;

@@ -12,6 +12,9 @@ export interface ListenerOptions {
   backoff?: { baseMs: number; maxMs: number };
 }
 
+const destroy = (client: Client): void =>
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+
 /**
  * Owns one dedicated connection that LISTENs (never a pooled one: a pool would hand the
  * session to someone else, and a transaction-mode pooler drops LISTEN). It reconnects
@@ -52,7 +55,10 @@ export class Listener {
       // remove 'end' first, or closing would schedule a reconnect
       client.removeAllListeners('end');
       client.on('error', () => undefined);
+      // end() waits for the server's goodbye, which a dead socket never sends
+      const grace = setTimeout(() => destroy(client), 1_000);
       await client.end().catch(() => undefined);
+      clearTimeout(grace);
     }
   }
 
@@ -62,6 +68,9 @@ export class Listener {
       application_name: 'chat-listener',
       keepAlive: true,
       keepAliveInitialDelayMillis: 5_000,
+      // a black-holed reconnect fails in bounded time instead of the OS's TCP timeout
+      connectionTimeoutMillis: this.opts.checkIntervalMs,
+      query_timeout: this.opts.checkIntervalMs,
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
@@ -109,7 +118,7 @@ export class Listener {
     client.removeAllListeners('end');
     client.on('error', () => undefined);
     // end() could wait forever on a dead socket; destroying it is immediate
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    destroy(client);
     this.opts.onError(err, 'listener connection lost');
     this.scheduleReconnect();
   }

@@ -15,23 +15,28 @@ type AnyServer = Server<any, any, any, SocketData>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySocket = Socket<any, any, any, SocketData>;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const tokenOf = (socket: AnySocket): unknown => (socket.handshake.auth as { token?: unknown } | undefined)?.token;
 
-/** Caps connections per IP, and verifies the handshake token (`auth: {token}`). */
-export function guardConnections(io: AnyServer, verify: Verifier | undefined, limits: RateLimits): void {
-  const perIp = new Map<string, number>();
-  io.use((socket, next) => {
-    const ip = socket.handshake.address;
-    const count = perIp.get(ip) ?? 0;
-    if (count >= limits.socketConnectionsPerIp) return next(new Error('Too many connections from this address.'));
-    perIp.set(ip, count + 1);
-    socket.once('disconnect', () => {
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left > 0) perIp.set(ip, left);
-      else perIp.delete(ip);
-    });
-    next();
-  });
+/** The client's address; behind a trusted proxy, the first X-Forwarded-For hop. */
+export function clientAddress(socket: AnySocket, trustProxy: boolean): string {
+  const forwarded = socket.handshake.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return trustProxy && first ? first : socket.handshake.address;
+}
+
+/**
+ * Verifies the handshake token (`auth: {token}`), then caps connections per IP. Only a
+ * connection that is let in counts, and it stops counting when its transport closes,
+ * so refused handshakes can never use up an address's allowance.
+ */
+export function guardConnections(
+  io: AnyServer,
+  verify: Verifier | undefined,
+  limits: RateLimits,
+  trustProxy: boolean,
+): void {
   io.use(async (socket, next) => {
     if (!verify) {
       socket.data.principal = OPEN_PRINCIPAL;
@@ -46,6 +51,19 @@ export function guardConnections(io: AnyServer, verify: Verifier | undefined, li
       next(new Error(err instanceof AppError ? err.message : 'Invalid token.'));
     }
   });
+  const perIp = new Map<string, number>();
+  io.use((socket, next) => {
+    const ip = clientAddress(socket, trustProxy);
+    const count = perIp.get(ip) ?? 0;
+    if (count >= limits.socketConnectionsPerIp) return next(new Error('Too many connections from this address.'));
+    perIp.set(ip, count + 1);
+    socket.conn.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
+    });
+    next();
+  });
 }
 
 /**
@@ -58,12 +76,18 @@ export function enforceExpiry(socket: AnySocket, verify: Verifier | undefined, l
     clearTimeout(timer);
     const exp = socket.data.principal.expiresAt;
     if (exp === undefined) return;
+    const left = exp * 1000 - Date.now();
+    // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): re-arm instead
+    if (left > MAX_TIMER_MS) {
+      timer = setTimeout(schedule, MAX_TIMER_MS);
+      return;
+    }
     timer = setTimeout(
       () => {
         socket.emit('auth:expired', { message: 'The token has expired.' });
         socket.disconnect(true);
       },
-      Math.max(0, exp * 1000 - Date.now()),
+      Math.max(0, left),
     );
   };
   schedule();

@@ -9,7 +9,7 @@ import type { Feed } from '../pubsub/feed';
 import { chatCreate } from '../schemas/chat.schemas';
 import { toFieldErrors, uuid, VALIDATE_OPTIONS } from '../schemas/common';
 import { dataCreate } from '../schemas/data.schemas';
-import { requireScope } from '../auth/principal';
+import { requireScope, sees } from '../auth/principal';
 import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
 import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type SocketData } from './socket.auth';
@@ -24,6 +24,8 @@ import {
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh']);
 
 const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(40) });
 const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
@@ -50,6 +52,7 @@ function ackError(err: unknown, logger: Logger): AckError {
  */
 function handler<T extends object>(logger: Logger, fn: (payload: unknown) => Promise<T>) {
   return (payload: unknown, ack?: unknown) => {
+    if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
     const reply = typeof ack === 'function' ? (ack as (res: Ack<T>) => void) : () => undefined;
     fn(payload).then(
       (result) => reply({ ok: true, ...result }),
@@ -67,6 +70,8 @@ export interface RealtimeOptions {
   verify?: Verifier;
   limits: RateLimits;
   corsOrigins: string[];
+  /** Behind a trusted proxy the client address comes from X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
@@ -76,10 +81,16 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     serveClient: false,
     cors: { origin: corsOrigin(opts.corsOrigins) },
   });
-  guardConnections(io, opts.verify, opts.limits);
+  guardConnections(io, opts.verify, opts.limits, opts.trustProxy);
 
   io.on('connection', (socket: ChatSocket) => {
     limitEvents(socket, opts.limits, logger);
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (!KNOWN_EVENTS.has(event) && typeof ack === 'function') {
+        ack({ ok: false, error: { code: 'unknown_event', message: `Unknown event "${event}".` } });
+      }
+    });
     const leaveHidden = leaveHiddenRooms(socket, (room) => /^campaign:(.+)$/.exec(room)?.[1]);
     socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
     socket.on(
@@ -93,6 +104,10 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
         requireScope(p, 'read');
         let replayed = 0;
         const cursor = await opts.feed().subscribe(campaignId, since, (missed) => {
+          // the token may have been refreshed to fewer campaigns while this waited
+          if (!socket.connected || !sees(socket.data.principal, campaignId)) {
+            throw new AppError(404, 'not_found', 'Campaign not found.');
+          }
           for (const e of missed) emitEvent(socket, e);
           replayed = missed.length;
           void socket.join(campaignRoom(campaignId));

@@ -1,4 +1,4 @@
-import { requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
+import { readable, requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError } from '../errors';
 import type { Campaign } from '../models/campaign.model';
@@ -35,9 +35,9 @@ export type CampaignService = ReturnType<typeof createCampaignService>;
 export function createCampaignService({ sql, models: { Campaign } }: Database) {
   return {
     list: (params: ListParams, p: Principal) =>
-      listPage(sql, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),
+      readable(p) && listPage(sql, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => getOne(sql, CAMPAIGN_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal) => readable(p) && getOne(sql, CAMPAIGN_LIST, id, visibleCampaigns(p)),
 
     /** Whether the principal can see this campaign (outside its set, it does not exist). */
     async visible(id: string, p: Principal): Promise<boolean> {

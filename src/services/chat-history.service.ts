@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database';
-import { requireSees, type Principal } from '../auth/principal';
+import { requireScope, requireSees, type Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';
 import { chatJson, isoUtc } from './representation.sql';
@@ -24,11 +24,15 @@ export interface HistoryPage {
   next?: string;
 }
 
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export const encodeCursor = (p: Position): string => Buffer.from(`${p.ts}|${p.id}`).toString('base64url');
 
 function decodeCursor(raw: string): Position | undefined {
   const [ts, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
-  if (!id || !UUID_RE.test(id) || Number.isNaN(Date.parse(ts))) return undefined;
+  // exactly the form we hand out; a round trip rejects impossible dates like February 30th
+  const valid = ISO_MS.test(ts ?? '') && !Number.isNaN(Date.parse(ts)) && new Date(ts).toISOString() === ts;
+  if (!id || !UUID_RE.test(id) || !valid) return undefined;
   return { ts, id };
 }
 
@@ -55,6 +59,20 @@ export function createChatHistoryService(sql: Sql) {
     throw new ValidationError({ [field]: ['Invalid cursor.'] });
   }
 
+  /**
+   * created_at is the writing transaction's start, so a chat still committing can land
+   * behind chats already visible. Any such chat belongs to a transaction open now, so a
+   * page that a client may follow with `next` stops before the oldest open transaction.
+   */
+  async function horizon(): Promise<string | null> {
+    const [row] = await query<{ h: string | null }>(
+      `SELECT ${isoUtc("date_trunc('milliseconds', min(xact_start))")} AS h FROM pg_stat_activity
+       WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`,
+      [],
+    );
+    return row.h;
+  }
+
   async function assertCampaign(campaignId: string): Promise<void> {
     const rows = await query(`SELECT 1 FROM campaigns WHERE id = $1`, [campaignId]);
     if (!rows.length) throw new NotFoundError();
@@ -64,6 +82,7 @@ export function createChatHistoryService(sql: Sql) {
     /** Every chat of the campaign, oldest first: the reference's bare array. */
     async all(campaignId: string, p: Principal): Promise<string> {
       requireSees(p, campaignId);
+      requireScope(p, 'read');
       const [row] = await query<{ found: boolean; j: string }>(
         `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1) AS found, ` +
           `(SELECT coalesce(json_agg(${chatJson('c')} ORDER BY c.created_at, c.id), '[]')::text FROM chats c WHERE c.campaign_id = $1) AS j`,
@@ -76,6 +95,7 @@ export function createChatHistoryService(sql: Sql) {
     /** Newest `limit` chats, or the page before/after a cursor; results oldest first. */
     async page(campaignId: string, { limit = 50, before, after }: HistoryParams, p: Principal): Promise<HistoryPage> {
       requireSees(p, campaignId);
+      requireScope(p, 'read');
       await assertCampaign(campaignId);
       const anchor = before ?? after;
       const at = anchor ? await position(campaignId, anchor, before ? 'before' : 'after') : undefined;
@@ -84,6 +104,12 @@ export function createChatHistoryService(sql: Sql) {
       if (at) {
         bind.push(at.ts, at.id);
         where += ` AND (c.created_at, c.id) ${after ? '>' : '<'} ($3::timestamptz, $4::uuid)`;
+      }
+      // read before the page's snapshot: whatever commits in between is then behind it
+      const until = before ? null : await horizon();
+      if (until) {
+        bind.push(until);
+        where += ` AND c.created_at < $${bind.length}::timestamptz`;
       }
       const direction = after ? 'ASC' : 'DESC';
       const rows = await query<Row>(

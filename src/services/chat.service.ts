@@ -1,4 +1,4 @@
-import { requireScope, sees, visibleCampaigns, type Principal } from '../auth/principal';
+import { readable, requireScope, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { ChatInput } from '../schemas/chat.schemas';
@@ -114,9 +114,10 @@ export function createChatService({ sequelize, sql, models: { Chat, Data } }: Da
   }
 
   return {
-    list: (params: ListParams, p: Principal) => listPage(sql, CHAT_LIST, { ...params, campaigns: visibleCampaigns(p) }),
+    list: (params: ListParams, p: Principal) =>
+      readable(p) && listPage(sql, CHAT_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => getOne(sql, CHAT_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal) => readable(p) && getOne(sql, CHAT_LIST, id, visibleCampaigns(p)),
 
     async create(input: ChatInput, p: Principal): Promise<string> {
       requireVisibleTarget(p, 'campaign', input.campaign as string);
@@ -146,10 +147,12 @@ export function createChatService({ sequelize, sql, models: { Chat, Data } }: Da
       return getOne(sql, CHAT_LIST, id);
     },
 
-    async remove(id: string, p: Principal): Promise<void> {
-      await visibleChat(id, p, { attributes: ['id', 'campaign_id'] });
-      requireScope(p, 'write');
-      if (!(await Chat.destroy({ where: { id } }))) throw new NotFoundError();
-    },
+    remove: (id: string, p: Principal): Promise<void> =>
+      sequelize.transaction(async (transaction) => {
+        // locked, so the chat cannot move out of the token's campaigns before it goes
+        const chat = await visibleChat(id, p, { transaction, lock: transaction.LOCK.UPDATE });
+        requireScope(p, 'write');
+        await chat.destroy({ transaction });
+      }),
   };
 }

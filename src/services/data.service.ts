@@ -1,5 +1,5 @@
 import type { Transaction } from 'sequelize';
-import { requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
+import { readable, requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
 import type { Database } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Data } from '../models/data.model';
@@ -70,9 +70,10 @@ export function createDataService({ sequelize, sql, models: { Chat, Data } }: Da
   }
 
   return {
-    list: (params: ListParams, p: Principal) => listPage(sql, DATA_LIST, { ...params, campaigns: visibleCampaigns(p) }),
+    list: (params: ListParams, p: Principal) =>
+      readable(p) && listPage(sql, DATA_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => getOne(sql, DATA_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal) => readable(p) && getOne(sql, DATA_LIST, id, visibleCampaigns(p)),
 
     create: (input: DataInput, p: Principal): Promise<string> =>
       sequelize.transaction(async (transaction) => {

@@ -1,0 +1,165 @@
+/** Regression tests, each named after what broke (found in review). */
+import { Client } from 'pg';
+import type { App } from '../src/app';
+import { startApp, testConfig } from './support/app';
+import { createTestDatabase } from './support/db';
+import { api } from './support/http';
+import {
+  connectWithToken,
+  eventually,
+  openClient,
+  request,
+  sleep,
+  subscribe,
+  type ClientSocket,
+} from './support/sockets';
+import { bearer, jwtConfig, token } from './support/tokens';
+
+let url: string;
+let app: App; // open mode
+let secured: App; // JWT mode
+let admin: Record<string, string>;
+const sockets: ClientSocket[] = [];
+beforeAll(async () => {
+  url = await createTestDatabase();
+  [app, secured] = await Promise.all([
+    startApp(url),
+    startApp(url, {
+      ...jwtConfig(),
+      rateLimits: { ...testConfig(url).rateLimits, socketConnectionsPerIp: 3 },
+    }),
+  ]);
+  admin = bearer(await token({ sub: 'root', scope: 'admin' }));
+});
+afterAll(async () => {
+  sockets.forEach((s) => s.disconnect());
+  await Promise.all([app.stop(), secured.stop()]);
+});
+
+const campaign = async () =>
+  (await api(app).post('/api/campaigns/').send({ title: 'c' }).expect(201)).body.id as string;
+const chat = async (campaignId: string, message = 'm') =>
+  (await api(app).post('/api/chats/').send({ campaign: campaignId, author: 'human', message }).expect(201)).body as {
+    id: string;
+  };
+async function client(target: App, campaignId?: string) {
+  const c = await openClient(target);
+  sockets.push(c.socket);
+  if (campaignId) await subscribe(c.socket, campaignId);
+  return c;
+}
+
+it('moving a chat to another campaign succeeds: the old room sees it go, the new one sees it arrive', async () => {
+  const [a, b] = [await campaign(), await campaign()];
+  const onA = await client(app, a);
+  const onB = await client(app, b);
+  const moved = await chat(a);
+  await api(app).patch(`/api/chats/${moved.id}/`).send({ campaign: b }).expect(200);
+  await eventually(() => onA.received.length >= 2 && onB.received.length >= 1);
+  expect(onA.received.map((r) => r.name)).toEqual(['chat:created', 'chat:deleted']);
+  expect(onB.received.map((r) => [r.name, r.event.data.id])).toEqual([['chat:updated', moved.id]]);
+});
+
+it('a replay never shows a room the current state of a row that moved to another campaign', async () => {
+  const [a, b] = [await campaign(), await campaign()];
+  const first = await client(app, a);
+  await chat(a, 'anchor');
+  await eventually(() => first.received.length === 1);
+  const since = first.received[0].event.cursor;
+  first.socket.disconnect();
+  const data = (await api(app).post('/api/datas/').send({ campaign: a, context: 'public' }).expect(201)).body;
+  await api(app).patch(`/api/datas/${data.id}/`).send({ campaign: b }).expect(200);
+  await api(app).patch(`/api/datas/${data.id}/`).send({ context: 'SECRET of B' }).expect(200);
+  const back = await client(app);
+  await subscribe(back.socket, a, since);
+  await sleep(300);
+  expect(JSON.stringify(back.received)).not.toContain('SECRET');
+  expect(back.received.map((r) => r.name)).toEqual(['data:deleted']);
+});
+
+it('refused handshakes do not use up the per-IP connection allowance', async () => {
+  for (let i = 0; i < 5; i++) await expect(connectWithToken(secured, 'bad')).rejects.toThrow();
+  const good = await connectWithToken(secured, await token({}));
+  sockets.push(good);
+  expect(good.connected).toBe(true);
+});
+
+it('a token valid for 30 days is not disconnected at once', async () => {
+  const s = await connectWithToken(secured, await token({ ttl: '30d' }));
+  sockets.push(s);
+  await sleep(300);
+  expect(s.connected).toBe(true);
+  s.disconnect();
+});
+
+it('auth:refresh to fewer campaigns racing a subscribe never leaves the socket in the revoked room', async () => {
+  const [a, b] = [await campaign(), await campaign()];
+  const s = await connectWithToken(secured, await token({ campaigns: [a, b] }));
+  sockets.push(s);
+  const got: string[] = [];
+  s.on('chat:created', (e) => got.push(e.campaign));
+  await Promise.all([
+    request(s, 'subscribe', { campaignId: b }),
+    request(s, 'auth:refresh', { token: await token({ campaigns: [a] }) }),
+  ]);
+  await chat(b);
+  await sleep(400);
+  expect(got).toEqual([]);
+  s.disconnect();
+});
+
+it('history cursors Postgres would reject are a 400, not a 500', async () => {
+  const a = await campaign();
+  for (const ts of ['foo 2020', '2020-02-30T00:00:00.000Z', '1 2', '99999', '-000001-01-01T00:00:00Z']) {
+    const cursor = Buffer.from(`${ts}|00000000-0000-4000-8000-000000000000`).toString('base64url');
+    await api(app).get(`/api/campaigns/${a}/chats/?after=${cursor}`).expect(400);
+  }
+});
+
+it('polling history with after never skips a chat whose transaction committed late', async () => {
+  const a = await campaign();
+  const first = await chat(a, 'first');
+  const late = new Client({ connectionString: url });
+  await late.connect();
+  await late.query('BEGIN');
+  await late.query(`INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'human', 'late')`, [a]);
+  await sleep(20);
+  await chat(a, 'second');
+  const poll = async (after: string) =>
+    (await api(app).get(`/api/campaigns/${a}/chats/?after=${after}`).expect(200)).body as {
+      results: { message: string }[];
+      next: string;
+    };
+  const before = await poll(first.id);
+  expect(before.results.map((r) => r.message)).toEqual([]); // "second" waits behind the open transaction
+  await late.query('COMMIT');
+  await late.end();
+  const after = await poll(first.id);
+  expect(after.results.map((r) => r.message)).toEqual(['late', 'second']);
+});
+
+it('a token without the read scope cannot read through REST', async () => {
+  const noScope = bearer(await token({ scope: '' }));
+  await api(secured).get('/api/campaigns/').set(noScope).expect(403);
+});
+
+it('upper-case ids are the same ids for a token limited to that campaign', async () => {
+  const a = (await api(secured).post('/api/campaigns/').set(admin).send({ title: 'A' }).expect(201)).body.id as string;
+  const writer = bearer(await token({ scope: 'write', campaigns: [a] }));
+  await api(secured).patch(`/api/campaigns/${a.toUpperCase()}/`).set(writer).send({ status: 'started' }).expect(200);
+  await api(secured).get(`/api/campaigns/${a.toUpperCase()}/chats/`).set(writer).expect(200);
+});
+
+it('a malformed Host header is a 400, and a malformed percent-escape in an id a 404', async () => {
+  await api(app).get('/api/').set('Host', 'a b').expect(400);
+  await api(app).get('/api/chats/%E0%A4%A/').expect(404);
+});
+
+it('a socket event without a payload, or with an unknown name, still gets an acknowledgement', async () => {
+  const { socket } = await client(app);
+  const noPayload = await (socket.timeout(2000) as unknown as { emitWithAck(e: string): Promise<unknown> }).emitWithAck(
+    'subscribe',
+  );
+  expect(noPayload).toMatchObject({ ok: false, error: { code: 'invalid' } });
+  expect(await request(socket, 'no:such:event', {})).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
+});
