@@ -41,7 +41,12 @@ const SELECT = `SELECT ${chatJson('c')}::text AS j, ${isoUtc('c.created_at')} AS
 
 export type ChatHistoryService = ReturnType<typeof createChatHistoryService>;
 
-export function createChatHistoryService(sql: Sql) {
+export interface ChatHistoryOptions {
+  /** How long a transaction that has not written yet may still add chats behind the newest page. */
+  lateWriterGraceMs?: number;
+}
+
+export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }: ChatHistoryOptions = {}) {
   const query = <T extends object>(text: string, bind: unknown[]) => sql<T>(text, bind);
 
   /** A cursor is ours (opaque) or, for convenience, the id of a chat of this campaign. */
@@ -62,13 +67,19 @@ export function createChatHistoryService(sql: Sql) {
   /**
    * created_at is the writing transaction's start, so a chat still committing can land
    * behind chats already visible. Any such chat belongs to a transaction open now, so a
-   * page that a client may follow with `next` stops before the oldest open transaction.
+   * page that a client may follow with `next` stops before the oldest one that may still
+   * write: one that has written (holds an xid), or one young enough to be about to. A
+   * transaction that has only read for longer than the grace (a backup, a report, a
+   * session idle in transaction) holds nothing back. With none open, the bound is this
+   * moment: anything that begins later is later than the page. Rounded as created_at is.
    */
-  async function horizon(): Promise<string | null> {
-    const [row] = await query<{ h: string | null }>(
-      `SELECT ${isoUtc("date_trunc('milliseconds', min(xact_start))")} AS h FROM pg_stat_activity
-       WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`,
-      [],
+  async function horizon(): Promise<string> {
+    const [row] = await query<{ h: string }>(
+      `SELECT ${isoUtc('least(statement_timestamp(), min(xact_start))::timestamptz(3)')} AS h
+       FROM pg_stat_activity
+       WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+         AND (backend_xid IS NOT NULL OR xact_start > statement_timestamp() - make_interval(secs => $1))`,
+      [lateWriterGraceMs / 1000],
     );
     return row.h;
   }
@@ -106,9 +117,8 @@ export function createChatHistoryService(sql: Sql) {
         where += ` AND (c.created_at, c.id) ${after ? '>' : '<'} ($3::timestamptz, $4::uuid)`;
       }
       // read before the page's snapshot: whatever commits in between is then behind it
-      const until = before ? null : await horizon();
-      if (until) {
-        bind.push(until);
+      if (!before) {
+        bind.push(await horizon());
         where += ` AND c.created_at < $${bind.length}::timestamptz`;
       }
       const direction = after ? 'ASC' : 'DESC';
