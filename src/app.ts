@@ -65,7 +65,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     trustProxy: Boolean(config.trustProxy),
   });
   const feed = new Feed({
-    store: createEventStore(db.sql),
+    store: createEventStore(db.feedSql),
     deliver: deliverTo(io),
     onError,
     retentionHours: config.eventRetentionHours,

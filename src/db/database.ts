@@ -25,7 +25,12 @@ export interface Database {
    */
   sql: Sql;
   pool: Pool;
-  /** Calls `listener` for every statement sent on either path (diagnostics, query-count tests). */
+  /**
+   * The event feed's own two connections, so live delivery and replays never queue behind
+   * API requests in the pool (nor API requests behind them). Not observed.
+   */
+  feedSql: Sql;
+  /** Calls `listener` for every statement an API path sends (diagnostics, query-count tests). */
   observe(listener: () => void): () => void;
   close(): Promise<void>;
 }
@@ -38,9 +43,14 @@ export function createDatabase(url: string, opts: { poolMax: number }): Database
     pool: { max: Math.max(2, Math.ceil(opts.poolMax / 2)), min: 0, idle: 10_000, acquire: 30_000 },
     timezone: '+00:00',
   });
-  const pool = new Pool({ connectionString: url, max: opts.poolMax, idleTimeoutMillis: 10_000 });
-  // an idle client losing its server (restart, terminate) must not crash the process
-  pool.on('error', () => undefined);
+  const newPool = (max: number) => {
+    const pool = new Pool({ connectionString: url, max, idleTimeoutMillis: 10_000 });
+    // an idle client losing its server (restart, terminate) must not crash the process
+    pool.on('error', () => undefined);
+    return pool;
+  };
+  const pool = newPool(opts.poolMax);
+  const feedPool = newPool(2);
 
   const names = new Map<string, string>();
   const statementName = (text: string): string => {
@@ -55,23 +65,26 @@ export function createDatabase(url: string, opts: { poolMax: number }): Database
   const observers = new Set<() => void>();
   sequelize.addHook('beforeQuery', () => observers.forEach((o) => o()));
 
-  const sql: Sql = async (text, values = [], { prepare = true } = {}) => {
-    observers.forEach((o) => o());
-    const result = await pool.query({ text, values, ...(prepare && { name: statementName(text) }) });
-    return result.rows;
-  };
+  const sqlOn =
+    (target: Pool, onStatement = () => {}): Sql =>
+    async (text, values = [], { prepare = true } = {}) => {
+      onStatement();
+      const result = await target.query({ text, values, ...(prepare && { name: statementName(text) }) });
+      return result.rows;
+    };
 
   return {
     sequelize,
     models: { Campaign: defineCampaign(sequelize), Chat: defineChat(sequelize), Data: defineData(sequelize) },
-    sql,
+    sql: sqlOn(pool, () => observers.forEach((o) => o())),
     pool,
+    feedSql: sqlOn(feedPool),
     observe(listener) {
       observers.add(listener);
       return () => observers.delete(listener);
     },
     async close() {
-      await Promise.all([sequelize.close(), pool.end()]);
+      await Promise.all([sequelize.close(), pool.end(), feedPool.end()]);
     },
   };
 }

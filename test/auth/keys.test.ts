@@ -116,13 +116,13 @@ describe('modes', () => {
 
   it('the server process itself exits with one clear line in production without token settings', async () => {
     const run = promisify(execFile);
-    const err = await run('npx', ['tsx', 'src/main.ts'], {
+    const err = await run(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts'], {
       env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: url, JWT_SECRET: '' },
-      timeout: 20_000,
+      timeout: 50_000,
     }).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 2 });
     expect((err as { stderr: string }).stderr.trim()).toMatch(/^Invalid setting: NODE_ENV=production needs JWT_SECRET/);
-  });
+  }, 60_000);
 
   it('a secret never appears in a configuration error', () => {
     const secret = 'short-secret';

@@ -3,7 +3,7 @@ import type { Config } from '../../src/config';
 import { startApp, testConfig } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { api } from '../support/http';
-import { connectWithToken, eventually, request, sleep, type ClientSocket } from '../support/sockets';
+import { connectWithToken, eventually, request, type ClientSocket } from '../support/sockets';
 import { bearer, jwtConfig, token } from '../support/tokens';
 
 let url: string;
@@ -72,7 +72,7 @@ describe('socket limits', () => {
     const second = await open(app);
     await expect(open(app)).rejects.toThrow('Too many connections from this address.');
     second.disconnect();
-    await sleep(100);
+    await eventually(() => app.io.engine.clientsCount === 1, 5000, 'the slot to be released');
     await expect(open(app)).resolves.toBeTruthy();
     await app.stop();
   });

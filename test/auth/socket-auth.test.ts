@@ -41,7 +41,7 @@ describe('socket authentication', () => {
   });
 
   it('a connection whose token expires is told so and disconnected at expiry', async () => {
-    const socket = await open(await token({ ttl: '2s' }));
+    const socket = await open(await token({ ttl: '3s' })); // 2–3 s: jose rounds iat down
     const told = new Promise((resolve) => socket.once('auth:expired', resolve));
     const gone = new Promise((resolve) => socket.once('disconnect', resolve));
     await expect(told).resolves.toEqual({ message: 'The token has expired.' });
@@ -50,7 +50,7 @@ describe('socket authentication', () => {
   });
 
   it('a fresh token sent with auth:refresh before expiry keeps the connection', async () => {
-    const socket = await open(await token({ ttl: '2s', campaigns: [a] }));
+    const socket = await open(await token({ ttl: '3s', campaigns: [a] }));
     expect(await request(socket, 'auth:refresh', { token: await token({ ttl: '1h', campaigns: [a] }) })).toEqual({
       ok: true,
     });
@@ -58,7 +58,7 @@ describe('socket authentication', () => {
       ok: false,
       error: { code: 'forbidden' },
     });
-    await sleep(2500);
+    await sleep(3500);
     expect(socket.connected).toBe(true);
     expect((await request(socket, 'subscribe', { campaignId: a })).ok).toBe(true);
   });

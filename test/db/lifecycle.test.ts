@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -17,7 +18,8 @@ const freePort = () =>
 
 describe('graceful stop', () => {
   it('finishes a request in flight, then refuses new connections', async () => {
-    const app = await startApp(await createTestDatabase());
+    const app = await startApp(await createTestDatabase(), { shutdownTimeoutMs: 10_000 });
+    const accepted = once(app.httpServer, 'request');
     const body = JSON.stringify({ title: 'sent slowly' });
     const base = app.url;
     const { port } = new URL(base);
@@ -40,7 +42,7 @@ describe('graceful stop', () => {
       req.write(body.slice(0, 5)); // half a request is on the wire when the stop begins
       setTimeout(() => req.end(body.slice(5)), 300);
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await accepted;
     const stopped = app.stop();
     const res = await response;
     await stopped;

@@ -122,7 +122,7 @@ describe('fan-out across instances', () => {
     for (const s of subs) {
       expect(s.received.map((r) => r.event.data.id)).toEqual(commitOrder);
     }
-  });
+  }, 60_000);
 
   it('unsubscribe stops delivery, and another campaign never leaks into a room', async () => {
     const mine = await createCampaign(a);
