@@ -4,7 +4,7 @@ import type { App } from '../src/app';
 import { OPEN_PRINCIPAL } from '../src/auth/principal';
 import { createChatHistoryService } from '../src/services/chat-history.service';
 import { startApp, testConfig } from './support/app';
-import { createTestDatabase } from './support/db';
+import { createTestDatabase, sql } from './support/db';
 import { api } from './support/http';
 import {
   connectWithToken,
@@ -121,6 +121,12 @@ it('history cursors Postgres would reject are a 400, not a 500', async () => {
   }
 });
 
+/** The newest page (or the page after a cursor) as a history service with this grace sees it. */
+const history = (campaignId: string, lateWriterGraceMs: number, after?: string) =>
+  createChatHistoryService(app.database.sql, { lateWriterGraceMs })
+    .page(campaignId, { after }, OPEN_PRINCIPAL)
+    .then((p) => p.results.map((j) => JSON.parse(j).message as string));
+
 it('polling history with after never skips a chat whose transaction committed late', async () => {
   const a = await campaign();
   const first = await chat(a, 'first');
@@ -137,6 +143,7 @@ it('polling history with after never skips a chat whose transaction committed la
     };
   const before = await poll(first.id);
   expect(before.results.map((r) => r.message)).toEqual([]); // "second" waits behind the open transaction
+  expect(await history(a, 0, first.id)).toEqual([]); // having written, it holds the page back past any grace
   await late.query('COMMIT');
   await late.end();
   const after = await poll(first.id);
@@ -147,16 +154,40 @@ it('a long read-only transaction (a backup, a report) does not hold back the new
   const a = await campaign();
   const reader = new Client({ connectionString: url });
   await reader.connect();
-  await reader.query('BEGIN; SELECT count(*) FROM chats');
-  const history = createChatHistoryService(app.database.sql, { lateWriterGraceMs: 200 });
-  const newest = async () => (await history.page(a, {}, OPEN_PRINCIPAL)).results.map((j) => JSON.parse(j).message);
-  await chat(a, 'young reader');
-  expect(await newest()).toEqual([]); // it might still write, with its earlier start time
-  await sleep(300);
-  await chat(a, 'old reader');
-  expect(await newest()).toEqual(['young reader', 'old reader']);
-  await reader.query('ROLLBACK');
-  await reader.end();
+  try {
+    await reader.query('BEGIN; SELECT count(*) FROM chats');
+    await chat(a, 'after the reader began');
+    expect(await history(a, 60_000)).toEqual([]); // young, it might still write with its earlier start
+    expect(await history(a, 0)).toEqual(['after the reader began']); // past the grace it holds nothing back
+  } finally {
+    await reader.end();
+  }
+});
+
+it('a transaction waiting on a lock holds the newest page back however long it waits', async () => {
+  const a = await campaign();
+  const [holder, waiter] = [new Client({ connectionString: url }), new Client({ connectionString: url })];
+  await Promise.all([holder.connect(), waiter.connect()]);
+  try {
+    await holder.query('SELECT pg_advisory_lock(4711)');
+    await waiter.query('BEGIN');
+    const waiting = waiter.query('SELECT pg_advisory_lock(4711)'); // then it may insert, with its start time
+    const pid = (waiter as unknown as { processID: number }).processID;
+    for (let waits = false; !waits; await sleep(20)) {
+      const [row] = await sql(url, `SELECT wait_event_type = 'Lock' AS waits FROM pg_stat_activity WHERE pid = $1`, [
+        pid,
+      ]);
+      waits = (row as { waits: boolean }).waits;
+    }
+    await chat(a, 'behind the waiter');
+    expect(await history(a, 0)).toEqual([]);
+    await holder.query('SELECT pg_advisory_unlock(4711)');
+    await waiting;
+    await waiter.query('ROLLBACK');
+    expect(await history(a, 0)).toEqual(['behind the waiter']);
+  } finally {
+    await Promise.all([holder.end(), waiter.end()]);
+  }
 });
 
 it('a token without the read scope cannot read through REST', async () => {

@@ -43,14 +43,20 @@ export function createDatabase(url: string, opts: { poolMax: number }): Database
     pool: { max: Math.max(2, Math.ceil(opts.poolMax / 2)), min: 0, idle: 10_000, acquire: 30_000 },
     timezone: '+00:00',
   });
-  const newPool = (max: number) => {
-    const pool = new Pool({ connectionString: url, max, idleTimeoutMillis: 10_000 });
+  const newPool = (max: number, name: string) => {
+    const pool = new Pool({
+      connectionString: url,
+      max,
+      idleTimeoutMillis: 10_000,
+      keepAlive: true,
+      application_name: name,
+    });
     // an idle client losing its server (restart, terminate) must not crash the process
     pool.on('error', () => undefined);
     return pool;
   };
-  const pool = newPool(opts.poolMax);
-  const feedPool = newPool(2);
+  const pool = newPool(opts.poolMax, 'chat-api');
+  const feedPool = newPool(2, 'chat-feed');
 
   const names = new Map<string, string>();
   const statementName = (text: string): string => {

@@ -68,17 +68,19 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
    * created_at is the writing transaction's start, so a chat still committing can land
    * behind chats already visible. Any such chat belongs to a transaction open now, so a
    * page that a client may follow with `next` stops before the oldest one that may still
-   * write: one that has written (holds an xid), or one young enough to be about to. A
-   * transaction that has only read for longer than the grace (a backup, a report, a
+   * write: one that has written (holds an xid), waits on a lock, or is young enough to be
+   * about to. One that has only read for longer than the grace (a backup, a report, a
    * session idle in transaction) holds nothing back. With none open, the bound is this
    * moment: anything that begins later is later than the page. Rounded as created_at is.
+   * Sessions of other roles are visible here only to a role with pg_read_all_stats.
    */
   async function horizon(): Promise<string> {
     const [row] = await query<{ h: string }>(
       `SELECT ${isoUtc('least(statement_timestamp(), min(xact_start))::timestamptz(3)')} AS h
        FROM pg_stat_activity
        WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-         AND (backend_xid IS NOT NULL OR xact_start > statement_timestamp() - make_interval(secs => $1))`,
+         AND (backend_xid IS NOT NULL OR wait_event_type = 'Lock'
+              OR xact_start > statement_timestamp() - make_interval(secs => $1))`,
       [lateWriterGraceMs / 1000],
     );
     return row.h;
