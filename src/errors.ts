@@ -28,6 +28,10 @@ export class ValidationError extends AppError {
   }
 }
 
+/** DRF's error for a foreign key naming a row that does not exist (or that the caller cannot see). */
+export const invalidPk = (field: string, value: string): ValidationError =>
+  new ValidationError({ [field]: [`Invalid pk "${value}" - object does not exist.`] });
+
 /** Columns as the API names them (campaign_id → campaign). */
 const apiField = (column: string): string => column.replace(/_id$/, '');
 
@@ -64,7 +68,7 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     case '23503': {
       const match = /Key \((\w+)\)=\(([^)]*)\)/.exec(failure.detail ?? '');
       if (!match) return new AppError(409, 'conflict', 'The request conflicts with related data.');
-      return new ValidationError({ [apiField(match[1])]: [`Invalid pk "${match[2]}" - object does not exist.`] });
+      return invalidPk(apiField(match[1]), match[2]);
     }
     case '23505':
       return new AppError(409, 'conflict', 'A resource with these values already exists.');

@@ -1,4 +1,4 @@
-import { AppError, NotFoundError } from '../errors';
+import { AppError, invalidPk, NotFoundError } from '../errors';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -39,6 +39,11 @@ export const sees = (p: Principal, campaignId: string | null | undefined): boole
 
 export function requireSees(p: Principal, campaignId: string | null | undefined): void {
   if (!sees(p, campaignId)) throw new NotFoundError();
+}
+
+/** A campaign outside the set, named by a write, is reported exactly like a missing one. */
+export function requireVisibleTarget(p: Principal, field: string, campaignId: string): void {
+  if (!sees(p, campaignId)) throw invalidPk(field, campaignId);
 }
 
 /** The ids to restrict a query to, or undefined for every campaign. */

@@ -1,6 +1,13 @@
-import { readable, requireScope, sees, visibleCampaigns, type Principal } from '../auth/principal';
+import {
+  readable,
+  requireScope,
+  requireVisibleTarget,
+  sees,
+  visibleCampaigns,
+  type Principal,
+} from '../auth/principal';
 import type { Database } from '../db/database';
-import { NotFoundError, ValidationError } from '../errors';
+import { invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { ChatInput } from '../schemas/chat.schemas';
 import { createBatcher } from './batcher';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
@@ -41,12 +48,6 @@ const columns = ({ campaign, ...rest }: ChatInput) => ({
   ...(campaign !== undefined && { campaign_id: campaign }),
 });
 
-/** A campaign outside the token's set is reported exactly like a missing one. */
-export function requireVisibleTarget(p: Principal, field: string, campaignId: string): void {
-  if (!sees(p, campaignId))
-    throw new ValidationError({ [field]: [`Invalid pk "${campaignId}" - object does not exist.`] });
-}
-
 export type ChatService = ReturnType<typeof createChatService>;
 
 /** Inserts many chats in one statement; each returns its row, or null when its campaign is missing. */
@@ -72,8 +73,7 @@ interface NewChat {
   message: string;
 }
 
-const missingCampaign = (c: NewChat) =>
-  new ValidationError({ campaign: [`Invalid pk "${c.campaign}" - object does not exist.`] });
+const missingCampaign = (c: NewChat) => invalidPk('campaign', c.campaign);
 
 export function createChatService({ sequelize, sql, models: { Chat, Data } }: Database) {
   /**

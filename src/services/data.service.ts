@@ -1,10 +1,17 @@
 import type { Transaction } from 'sequelize';
-import { readable, requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
+import {
+  readable,
+  requireScope,
+  requireSees,
+  requireVisibleTarget,
+  sees,
+  visibleCampaigns,
+  type Principal,
+} from '../auth/principal';
 import type { Database } from '../db/database';
-import { NotFoundError, ValidationError } from '../errors';
+import { invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { Data } from '../models/data.model';
 import type { DataInput } from '../schemas/data.schemas';
-import { requireVisibleTarget } from './chat.service';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
 import { dataJson } from './representation.sql';
 
@@ -46,7 +53,7 @@ export function createDataService({ sequelize, sql, models: { Chat, Data } }: Da
       attributes: ['campaign_id'],
     });
     if (!chat || !sees(p, chat.campaign_id)) {
-      throw new ValidationError({ chat: [`Invalid pk "${chatId}" - object does not exist.`] });
+      throw invalidPk('chat', chatId);
     }
     if (campaignId && chat.campaign_id !== campaignId) {
       throw new ValidationError({ chat: ['This chat belongs to another campaign than the data.'] });
