@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database';
-import { campaignJson, chatJson, dataJson } from '../services/representation.sql';
+import { campaignJson, chatJson, dataCampaign, dataJson } from '../services/representation.sql';
 
 export type Entity = 'campaign' | 'chat' | 'data';
 export type Op = 'created' | 'updated' | 'deleted';
@@ -30,11 +30,7 @@ export interface ChangeEvent {
 const TABLES: Record<Entity, { table: string; json: (alias: string) => string; room: string }> = {
   campaign: { table: 'campaigns', json: campaignJson, room: 't.id' },
   chat: { table: 'chats', json: chatJson, room: 't.campaign_id' },
-  data: {
-    table: 'datas',
-    json: dataJson,
-    room: 'coalesce(t.campaign_id, (SELECT x.campaign_id FROM chats x WHERE x.id = t.chat_id))',
-  },
+  data: { table: 'datas', json: dataJson, room: dataCampaign('t') },
 };
 
 // ids travel as text (bigint exceeds a JS number); order by e.id, never by this text alias
@@ -43,8 +39,6 @@ const EVENT_COLUMNS = 'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity
 export type EventStore = ReturnType<typeof createEventStore>;
 
 export function createEventStore(sql: Sql) {
-  const select = <T extends object>(text: string, bind: unknown[] = []) => sql<T>(text, bind);
-
   /** Current representations of the rows the events name, one query per entity kind. */
   async function load(rows: EventRow[]): Promise<Map<string, { room: string; j: unknown }>> {
     const wanted = new Map<Entity, Set<string>>();
@@ -54,7 +48,7 @@ export function createEventStore(sql: Sql) {
     const found = new Map<string, { room: string; j: unknown }>();
     for (const [entity, ids] of wanted) {
       const { table, json, room } = TABLES[entity];
-      const loaded = await select<{ id: string; room: string; j: unknown }>(
+      const loaded = await sql<{ id: string; room: string; j: unknown }>(
         `SELECT t.id, ${room} AS room, ${json('t')} AS j FROM ${table} t WHERE t.id = ANY($1::uuid[])`,
         [[...ids]],
       );
@@ -85,19 +79,19 @@ export function createEventStore(sql: Sql) {
 
     /** The newest committed event id: where a fresh feed starts. */
     async head(): Promise<bigint> {
-      const [row] = await select<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM events');
+      const [row] = await sql<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM events');
       return BigInt(row.id);
     },
 
     async after(lastId: bigint, limit: number): Promise<EventRow[]> {
-      return select<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [
+      return sql<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [
         lastId.toString(),
         limit,
       ]);
     },
 
     async roomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, limit: number): Promise<EventRow[]> {
-      return select<EventRow>(
+      return sql<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
         [campaignId, sinceId.toString(), uptoId.toString(), limit],
       );
@@ -105,20 +99,16 @@ export function createEventStore(sql: Sql) {
 
     /** Events at or below this id may have been pruned. */
     async prunedUpto(): Promise<bigint> {
-      const [row] = await select<{ upto: string }>('SELECT upto::text AS upto FROM events_pruned');
+      const [row] = await sql<{ upto: string }>('SELECT upto::text AS upto FROM events_pruned');
       return BigInt(row.upto);
     },
 
     /** The last id handed out (committed or not): no valid cursor is above it. */
     async allocatedUpto(): Promise<bigint> {
-      const [row] = await select<{ v: string }>(
+      const [row] = await sql<{ v: string }>(
         'SELECT CASE WHEN is_called THEN last_value ELSE 0 END::text AS v FROM events_id_seq',
       );
       return BigInt(row.v);
-    },
-
-    async campaignExists(campaignId: string): Promise<boolean> {
-      return (await select('SELECT 1 FROM campaigns WHERE id = $1', [campaignId])).length > 0;
     },
 
     /** Deletes events older than the retention and records how far it went. */

@@ -47,12 +47,10 @@ export interface ChatHistoryOptions {
 }
 
 export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }: ChatHistoryOptions = {}) {
-  const query = <T extends object>(text: string, bind: unknown[]) => sql<T>(text, bind);
-
   /** A cursor is ours (opaque) or, for convenience, the id of a chat of this campaign. */
   async function position(campaignId: string, raw: string, field: string): Promise<Position> {
     if (UUID_RE.test(raw)) {
-      const [row] = await query<Position>(
+      const [row] = await sql<Position>(
         `SELECT ${isoUtc('created_at')} AS ts, id FROM chats WHERE id = $1 AND campaign_id = $2`,
         [raw, campaignId],
       );
@@ -75,7 +73,7 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
    * Sessions of other roles are visible here only to a role with pg_read_all_stats.
    */
   async function horizon(): Promise<string> {
-    const [row] = await query<{ h: string }>(
+    const [row] = await sql<{ h: string }>(
       `SELECT ${isoUtc('least(statement_timestamp(), min(xact_start))::timestamptz(3)')} AS h
        FROM pg_stat_activity
        WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
@@ -87,7 +85,7 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
   }
 
   async function assertCampaign(campaignId: string): Promise<void> {
-    const rows = await query(`SELECT 1 FROM campaigns WHERE id = $1`, [campaignId]);
+    const rows = await sql(`SELECT 1 FROM campaigns WHERE id = $1`, [campaignId]);
     if (!rows.length) throw new NotFoundError();
   }
 
@@ -96,7 +94,7 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
     async all(campaignId: string, p: Principal): Promise<string> {
       requireSees(p, campaignId);
       requireScope(p, 'read');
-      const [row] = await query<{ found: boolean; j: string }>(
+      const [row] = await sql<{ found: boolean; j: string }>(
         `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1) AS found, ` +
           `(SELECT coalesce(json_agg(${chatJson('c')} ORDER BY c.created_at, c.id), '[]')::text FROM chats c WHERE c.campaign_id = $1) AS j`,
         [campaignId],
@@ -124,7 +122,7 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
         where += ` AND c.created_at < $${bind.length}::timestamptz`;
       }
       const direction = after ? 'ASC' : 'DESC';
-      const rows = await query<Row>(
+      const rows = await sql<Row>(
         `${SELECT} WHERE ${where} ORDER BY c.created_at ${direction}, c.id ${direction} LIMIT $2`,
         bind,
       );

@@ -13,7 +13,7 @@ import { invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { Data } from '../models/data.model';
 import type { DataInput } from '../schemas/data.schemas';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
-import { dataJson } from './representation.sql';
+import { dataCampaign, dataJson } from './representation.sql';
 
 export const DATA_LIST: ListSpec = {
   table: 'datas',
@@ -23,8 +23,7 @@ export const DATA_LIST: ListSpec = {
   orderingColumns: { id: 'd.id' },
   defaultOrdering: 'id',
   filterColumns: { campaign: 'd.campaign_id', chat: 'd.chat_id' },
-  // a data attached only to a chat belongs to the chat's campaign
-  campaignOf: 'coalesce(d.campaign_id, (SELECT x.campaign_id FROM chats x WHERE x.id = d.chat_id))',
+  campaignOf: dataCampaign('d'),
 };
 
 const toJson = (d: Data): string =>

@@ -13,6 +13,10 @@ export const isoUtc = (column: string): string =>
 /** One JSON object whose keys are the select list's column names, in order. */
 const object = (selectList: string): string => `(SELECT row_to_json(r) FROM (SELECT ${selectList}) r)`;
 
+/** The campaign a data belongs to: its own, else its chat's (whose room it reaches). */
+export const dataCampaign = (d: string): string =>
+  `coalesce(${d}.campaign_id, (SELECT x.campaign_id FROM chats x WHERE x.id = ${d}.chat_id))`;
+
 export const dataJson = (d: string): string =>
   object(`${d}.id, ${d}.context, ${d}.image, ${d}.chat_id AS chat, ${d}.campaign_id AS campaign`);
 
