@@ -15,6 +15,8 @@ export interface FeedOptions {
   reachTimeoutMs?: number;
 }
 
+const invalidCursor = () => new AppError(400, 'invalid_cursor', 'since is not a cursor of this server.');
+
 export const cursorExpired = () =>
   new AppError(410, 'cursor_expired', 'The cursor is too old to replay from; reload the history through REST.');
 
@@ -95,11 +97,9 @@ export class Feed {
   }
 
   private async checkCursor(since: string): Promise<bigint> {
-    if (!/^\d{1,19}$/.test(since)) throw new AppError(400, 'invalid_cursor', 'since is not a cursor of this server.');
+    if (!/^\d{1,19}$/.test(since)) throw invalidCursor();
     const from = BigInt(since);
-    if (from > (await this.opts.store.allocatedUpto())) {
-      throw new AppError(400, 'invalid_cursor', 'since is not a cursor of this server.');
-    }
+    if (from > (await this.opts.store.allocatedUpto())) throw invalidCursor();
     if (from < (await this.opts.store.prunedUpto())) throw cursorExpired();
     return from;
   }
@@ -113,7 +113,7 @@ export class Feed {
       const waiter = { target, resolve: () => (clearTimeout(timer), resolve()) };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new AppError(400, 'invalid_cursor', 'since is not a cursor of this server.'));
+        reject(invalidCursor());
       }, this.opts.reachTimeoutMs ?? 10_000);
       this.waiters.push(waiter);
       this.poke();

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
-import { AppError, fromDatabaseError, ValidationError } from '../errors';
+import { AppError, fromDatabaseError, NotFoundError, ValidationError } from '../errors';
 
 import type { ChangeEvent } from '../pubsub/event.store';
 import type { Feed } from '../pubsub/feed';
@@ -16,6 +16,7 @@ import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type So
 import type { Services } from '../services';
 import {
   campaignRoom,
+  roomCampaign,
   type Ack,
   type AckError,
   type ClientToServerEvents,
@@ -29,6 +30,8 @@ const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:c
 
 const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(40) });
 const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
+
+const campaignNotFound = () => new NotFoundError('Campaign not found.');
 
 function validated<T>(schema: Joi.ObjectSchema, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -91,23 +94,19 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
         ack({ ok: false, error: { code: 'unknown_event', message: `Unknown event "${event}".` } });
       }
     });
-    const leaveHidden = leaveHiddenRooms(socket, (room) => /^campaign:(.+)$/.exec(room)?.[1]);
+    const leaveHidden = leaveHiddenRooms(socket, roomCampaign);
     socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
     socket.on(
       'subscribe',
       handler(logger, async (payload) => {
         const { campaignId, since } = validated<{ campaignId: string; since?: string }>(subscribeSchema, payload);
         const p = socket.data.principal;
-        if (!(await services.campaigns.visible(campaignId, p))) {
-          throw new AppError(404, 'not_found', 'Campaign not found.');
-        }
+        if (!(await services.campaigns.visible(campaignId, p))) throw campaignNotFound();
         requireScope(p, 'read');
         let replayed = 0;
         const cursor = await opts.feed().subscribe(campaignId, since, (missed) => {
           // the token may have been refreshed to fewer campaigns while this waited
-          if (!socket.connected || !sees(socket.data.principal, campaignId)) {
-            throw new AppError(404, 'not_found', 'Campaign not found.');
-          }
+          if (!socket.connected || !sees(socket.data.principal, campaignId)) throw campaignNotFound();
           for (const e of missed) emitEvent(socket, e);
           replayed = missed.length;
           void socket.join(campaignRoom(campaignId));
