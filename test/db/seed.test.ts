@@ -1,15 +1,11 @@
 import type { App } from '../../src/app';
-import { startApp } from '../support/app';
+import { freshApp } from '../support/app';
 import { sequelizeCli } from '../support/cli';
-import { createTestDatabase } from '../support/db';
 import { api } from '../support/http';
 
 let app: App;
 let url: string;
-beforeAll(async () => {
-  url = await createTestDatabase();
-  app = await startApp(url);
-});
+beforeAll(async () => ({ app, url } = await freshApp()));
 afterAll(() => app.stop());
 
 interface Data {

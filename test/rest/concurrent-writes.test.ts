@@ -1,15 +1,12 @@
 import type { App } from '../../src/app';
 import { OPEN_PRINCIPAL } from '../../src/auth/principal';
-import { startApp } from '../support/app';
-import { createTestDatabase, sql } from '../support/db';
+import { freshApp } from '../support/app';
+import { sql } from '../support/db';
 import { api, createCampaign } from '../support/http';
 
 let app: App;
 let url: string;
-beforeAll(async () => {
-  url = await createTestDatabase();
-  app = await startApp(url);
-});
+beforeAll(async () => ({ app, url } = await freshApp()));
 afterAll(() => app.stop());
 
 describe('concurrent chat creation (batched into shared statements)', () => {

@@ -1,11 +1,10 @@
 import type { App } from '../../src/app';
-import { startApp } from '../support/app';
-import { createTestDatabase } from '../support/db';
+import { freshApp } from '../support/app';
 import { api, createCampaign, createChat, createData } from '../support/http';
 
 let app: App;
 beforeAll(async () => {
-  app = await startApp(await createTestDatabase());
+  ({ app } = await freshApp());
 });
 afterAll(() => app.stop());
 

@@ -1,6 +1,5 @@
 import type { App } from '../../src/app';
-import { startApp } from '../support/app';
-import { createTestDatabase } from '../support/db';
+import { freshApp, startApp } from '../support/app';
 import { api, createCampaign, createChat } from '../support/http';
 
 let app: App;
@@ -8,8 +7,7 @@ let url: string;
 let campaign: string;
 let chat: string;
 beforeAll(async () => {
-  url = await createTestDatabase();
-  app = await startApp(url);
+  ({ app, url } = await freshApp());
   campaign = (await createCampaign(app, { title: 'Existing' })).id;
   chat = (await createChat(app, campaign, { message: 'existing' })).id;
 });

@@ -1,15 +1,12 @@
 import type { App } from '../../src/app';
-import { startApp } from '../support/app';
-import { createTestDatabase, sql } from '../support/db';
+import { freshApp } from '../support/app';
+import { sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';
 import { link, pathOf } from '../support/links';
 
 let app: App;
 let url: string;
-beforeAll(async () => {
-  url = await createTestDatabase();
-  app = await startApp(url);
-});
+beforeAll(async () => ({ app, url } = await freshApp()));
 afterAll(() => app.stop());
 
 const MISSING = '00000000-0000-4000-8000-000000000000';

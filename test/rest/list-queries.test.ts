@@ -1,6 +1,6 @@
 import type { App } from '../../src/app';
-import { startApp } from '../support/app';
-import { createTestDatabase, sql } from '../support/db';
+import { freshApp } from '../support/app';
+import { sql } from '../support/db';
 import { api } from '../support/http';
 
 let app: App;
@@ -21,8 +21,7 @@ const CAMPAIGNS: [title: string, description: string, status: string, createdAt:
 ];
 
 beforeAll(async () => {
-  url = await createTestDatabase();
-  app = await startApp(url);
+  ({ app, url } = await freshApp());
   for (const [title, description, status, createdAt] of CAMPAIGNS) {
     const [row] = await sql<{ id: string }>(
       url,

@@ -1,6 +1,6 @@
 import type { App } from '../../src/app';
-import { startApp } from '../support/app';
-import { createTestDatabase, sql } from '../support/db';
+import { freshApp } from '../support/app';
+import { sql } from '../support/db';
 import { api } from '../support/http';
 import { link, pathOf } from '../support/links';
 
@@ -8,10 +8,9 @@ const apps: App[] = [];
 afterAll(() => Promise.all(apps.map((a) => a.stop())));
 
 async function fresh(): Promise<{ app: App; url: string }> {
-  const url = await createTestDatabase();
-  const app = await startApp(url);
-  apps.push(app);
-  return { app, url };
+  const started = await freshApp();
+  apps.push(started.app);
+  return started;
 }
 
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
+import { createTestDatabase } from './db';
 
 export function testConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
   return {
@@ -26,4 +27,10 @@ export async function startApp(databaseUrl: string, overrides: Partial<Config> =
   const app = createApp(testConfig(databaseUrl, overrides), pino({ level: 'silent' }));
   await app.start();
   return app;
+}
+
+/** A fresh database with one instance on it: `({ app, url } = await freshApp())` in beforeAll. */
+export async function freshApp(overrides: Partial<Config> = {}): Promise<{ app: App; url: string }> {
+  const url = await createTestDatabase();
+  return { app: await startApp(url, overrides), url };
 }
