@@ -10,7 +10,6 @@
  * It starts an embedded Postgres in a temporary folder (fsync on, as in production).
  */
 import { Client } from 'pg';
-import { createDatabase } from '../src/db/database';
 import { migrate } from '../src/db/migrate';
 import { processGroup } from './support/processes';
 
@@ -50,9 +49,7 @@ async function insertRate(url: string, campaign: string): Promise<number> {
 async function bench(url: string): Promise<void> {
   const listener = new Client({ connectionString: url });
   try {
-    const { sequelize } = createDatabase(url, { poolMax: 2 });
-    await migrate(sequelize, url);
-    await sequelize.close();
+    await migrate(url);
     await sql(
       url,
       `CREATE OR REPLACE FUNCTION bench_notify_row() RETURNS trigger LANGUAGE plpgsql AS $$

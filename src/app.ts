@@ -30,7 +30,14 @@ export interface App {
 export function createApp(config: Config, logger: Logger = pino({ level: config.logLevel })): App {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
   const databaseUrl = config.databaseUrl;
-  const db = createDatabase(databaseUrl, { poolMax: config.dbPoolMax });
+  // LISTEN and migrations need a session of their own, never a transaction pooler's
+  const directUrl = config.listenDatabaseUrl ?? databaseUrl;
+  const db = createDatabase(databaseUrl, {
+    poolMax: config.dbPoolMax,
+    statementTimeoutMs: config.statementTimeoutMs,
+    feedStatementTimeoutMs: config.feedStatementTimeoutMs,
+    poolMode: config.databasePoolMode,
+  });
   const services = createServices(db);
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
   const verify = config.auth ? createVerifier(config.auth) : undefined;
@@ -46,13 +53,24 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     logger,
     verify,
     rateLimits: config.rateLimits,
+    maxInflightPerClient: config.maxInflightPerClient,
+    forRequest: db.forRequest,
     corsOrigins: config.corsOrigins,
     readiness: async () => {
       const checks = { database: await databaseReachable(), listener: listener.connected };
       return { ready: Object.values(checks).every(Boolean), checks };
     },
   });
-  const httpServer = createServer(httpApp);
+  const httpServer = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // how often those two are enforced (Node's default is 30 s)
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
+    httpApp,
+  );
+  httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   const io = createRealtimeServer({
     httpServer,
     services,
@@ -72,7 +90,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     reachTimeoutMs: config.resumeWaitMs,
   });
   const listener = new Listener({
-    url: config.listenDatabaseUrl ?? databaseUrl,
+    url: directUrl,
     channel: EVENTS_CHANNEL,
     checkIntervalMs: config.listenerCheckIntervalMs,
     onNotify: () => feed.poke(),
@@ -95,7 +113,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
 
   async function start(): Promise<void> {
     if (config.migrateOnStart) {
-      const applied = await migrate(db.sequelize, databaseUrl);
+      const applied = await migrate(directUrl, { lockTimeoutMs: config.migrationLockTimeoutMs });
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
     await db.sequelize.authenticate();

@@ -6,7 +6,7 @@ export interface Config {
   host: string;
   /** Unset: main starts an embedded Postgres and fills this in. */
   databaseUrl?: string;
-  /** A direct (session) connection for LISTEN; defaults to databaseUrl. */
+  /** A direct (session) connection for LISTEN and migrations; defaults to databaseUrl. */
   listenDatabaseUrl?: string;
   embeddedPgDir: string;
   embeddedPgPort: number;
@@ -19,6 +19,15 @@ export interface Config {
   listenerCheckIntervalMs: number;
   socketMaxBufferBytes: number;
   resumeWaitMs: number;
+  /** Deadlines of API statements, of the event feed's, and the lock wait of a migration. */
+  statementTimeoutMs: number;
+  feedStatementTimeoutMs: number;
+  migrationLockTimeoutMs: number;
+  /** 'transaction' behind a transaction-mode pooler such as PgBouncer. */
+  databasePoolMode: 'session' | 'transaction';
+  /** REST requests one client (token subject, or IP) may have in flight at once; 0 disables. */
+  maxInflightPerClient: number;
+  http: HttpTimeouts;
   logLevel: string;
   /** undefined: the API is open (development, or AUTH=none). */
   auth?: AuthConfig;
@@ -26,6 +35,13 @@ export interface Config {
   authOpenByDefault: boolean;
   rateLimits: RateLimits;
   corsOrigins: string[];
+}
+
+/** Node's HTTP server limits against slow clients (slowloris). */
+export interface HttpTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }
 
 export interface RateLimits {
@@ -57,6 +73,14 @@ const schema = Joi.object({
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
   SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
   RESUME_WAIT_MS: Joi.number().integer().min(0).default(10_000),
+  STATEMENT_TIMEOUT_MS: Joi.number().integer().min(100).default(5_000),
+  FEED_STATEMENT_TIMEOUT_MS: Joi.number().integer().min(100).default(30_000),
+  MIGRATION_LOCK_TIMEOUT_MS: Joi.number().integer().min(0).default(10_000),
+  DATABASE_POOL_MODE: Joi.string().valid('session', 'transaction').default('session'),
+  MAX_INFLIGHT_PER_CLIENT: Joi.number().integer().min(0).default(5),
+  HTTP_HEADERS_TIMEOUT_MS: Joi.number().integer().min(1_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: Joi.number().integer().min(1_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Joi.number().integer().min(1_000).default(5_000),
   NODE_ENV: Joi.string().default('development'),
   AUTH: Joi.string().valid('jwt', 'none'),
   JWT_SECRET: Joi.string().min(32),
@@ -99,6 +123,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid setting: NODE_ENV=production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL (or AUTH=none to run open on purpose)',
     );
   }
+  if (value.DATABASE_POOL_MODE === 'transaction' && !value.LISTEN_DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid setting: DATABASE_POOL_MODE=transaction needs LISTEN_DATABASE_URL, a direct connection for LISTEN and migrations',
+    );
+  }
   return {
     auth: open
       ? undefined
@@ -137,6 +166,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     listenerCheckIntervalMs: value.LISTENER_CHECK_INTERVAL_MS,
     socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
     resumeWaitMs: value.RESUME_WAIT_MS,
+    statementTimeoutMs: value.STATEMENT_TIMEOUT_MS,
+    feedStatementTimeoutMs: value.FEED_STATEMENT_TIMEOUT_MS,
+    migrationLockTimeoutMs: value.MIGRATION_LOCK_TIMEOUT_MS,
+    databasePoolMode: value.DATABASE_POOL_MODE,
+    maxInflightPerClient: value.MAX_INFLIGHT_PER_CLIENT,
+    http: {
+      headersTimeoutMs: value.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: value.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: value.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     logLevel: value.LOG_LEVEL,
   };
 }

@@ -51,9 +51,13 @@ function pgFailure(err: unknown): PgFailure | undefined {
   return undefined;
 }
 
-/** Connection-level failures (refused, terminated, shutting down): the client may retry. */
+/** Connection-level failures (refused, terminated, shutting down, no free connection in time): the client may retry. */
 const isConnectionLoss = (f: PgFailure): boolean =>
-  /^(08|57P)|^ECONN/.test(f.code ?? '') || /Connection terminated|ECONNRESET|ECONNREFUSED/.test(f.message ?? '');
+  /^(08|57P)|^ECONN/.test(f.code ?? '') ||
+  /Connection terminated|ECONNRESET|ECONNREFUSED|timeout exceeded when trying to connect/.test(f.message ?? '');
+
+export const queryTimedOut = () =>
+  new AppError(503, 'timeout', 'The request took too long and was cancelled; try again shortly.');
 
 /** Maps database errors that bad input (or an outage) can cause; anything else stays a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
@@ -65,6 +69,9 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
   if (!failure) return undefined;
   if (isConnectionLoss(failure)) return databaseUnavailable();
   switch (failure.code) {
+    case '57014': // query_canceled: Postgres's own statement_timeout, or our deadline's cancel
+    case '55P03': // lock_not_available: lock_timeout
+      return queryTimedOut();
     case '23503': {
       const match = /Key \((\w+)\)=\(([^)]*)\)/.exec(failure.detail ?? '');
       if (!match) return new AppError(409, 'conflict', 'The request conflicts with related data.');

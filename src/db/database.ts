@@ -1,9 +1,12 @@
-import { createHash } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool } from 'pg';
 import { Sequelize, type ModelStatic } from 'sequelize';
 import { defineCampaign, type Campaign } from '../models/campaign.model';
 import { defineChat, type Chat } from '../models/chat.model';
 import { defineData, type Data } from '../models/data.model';
+import { statementRunner, type Sql } from './statement';
+
+export type { Sql } from './statement';
 
 export interface Models {
   Campaign: ModelStatic<Campaign>;
@@ -11,8 +14,19 @@ export interface Models {
   Data: ModelStatic<Data>;
 }
 
-/** Runs one parameterised statement on the query pool and returns its rows. */
-export type Sql = <T extends object>(text: string, values?: unknown[], opts?: { prepare?: boolean }) => Promise<T[]>;
+export interface DatabaseOptions {
+  poolMax: number;
+  /** Deadline of an API statement (REST and socket handlers). */
+  statementTimeoutMs: number;
+  /** Deadline of a statement of the event feed (live delivery and replays). */
+  feedStatementTimeoutMs: number;
+  /**
+   * 'transaction' behind a transaction-mode pooler (PgBouncer before 1.21): no named
+   * prepared statements and no session settings in the startup packet, which such a
+   * pooler can neither keep nor accept.
+   */
+  poolMode: 'session' | 'transaction';
+}
 
 export interface Database {
   /** Models and transactions (writes that check before they change). */
@@ -30,61 +44,62 @@ export interface Database {
    * API requests in the pool (nor API requests behind them). Not observed.
    */
   feedSql: Sql;
+  /** Runs `fn` for a request: statements it sends are cancelled when `signal` aborts. */
+  forRequest<T>(signal: AbortSignal, fn: () => T): T;
   /** Calls `listener` for every statement an API path sends (diagnostics, query-count tests). */
   observe(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
 /** Builds the pools and models; connects lazily (no I/O here). */
-export function createDatabase(url: string, opts: { poolMax: number }): Database {
+export function createDatabase(url: string, opts: DatabaseOptions): Database {
+  const session = opts.poolMode === 'session';
+  // Postgres enforces the deadline itself where it can take the setting; the runner's
+  // cancel is the deadline everywhere, and the only one behind a transaction pooler
+  const serverTimeout = (ms: number) => (session ? { statement_timeout: ms + 1_000 } : {});
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
     pool: { max: Math.max(2, Math.ceil(opts.poolMax / 2)), min: 0, idle: 10_000, acquire: 30_000 },
     timezone: '+00:00',
+    dialectOptions: session ? { statement_timeout: opts.statementTimeoutMs } : {},
   });
-  const newPool = (max: number, name: string) => {
+  const newPool = (max: number, name: string, timeoutMs: number) => {
     const pool = new Pool({
       connectionString: url,
       max,
       idleTimeoutMillis: 10_000,
+      // waiting for a free connection counts against the same deadline
+      connectionTimeoutMillis: timeoutMs,
       keepAlive: true,
       application_name: name,
+      ...serverTimeout(timeoutMs),
     });
     // an idle client losing its server (restart, terminate) must not crash the process
     pool.on('error', () => undefined);
     return pool;
   };
-  const pool = newPool(opts.poolMax, 'chat-api');
-  const feedPool = newPool(2, 'chat-feed');
+  const pool = newPool(opts.poolMax, 'chat-api', opts.statementTimeoutMs);
+  const feedPool = newPool(2, 'chat-feed', opts.feedStatementTimeoutMs);
 
-  const names = new Map<string, string>();
-  const statementName = (text: string): string => {
-    let name = names.get(text);
-    if (!name) {
-      name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-      names.set(text, name);
-    }
-    return name;
-  };
-
+  const requests = new AsyncLocalStorage<AbortSignal>();
   const observers = new Set<() => void>();
   sequelize.addHook('beforeQuery', () => observers.forEach((o) => o()));
-
-  const sqlOn =
-    (target: Pool, onStatement = () => {}): Sql =>
-    async (text, values = [], { prepare = true } = {}) => {
-      onStatement();
-      const result = await target.query({ text, values, ...(prepare && { name: statementName(text) }) });
-      return result.rows;
-    };
+  const prepare = session;
 
   return {
     sequelize,
     models: { Campaign: defineCampaign(sequelize), Chat: defineChat(sequelize), Data: defineData(sequelize) },
-    sql: sqlOn(pool, () => observers.forEach((o) => o())),
+    sql: statementRunner(pool, {
+      timeoutMs: opts.statementTimeoutMs,
+      prepare,
+      signal: () => requests.getStore(),
+      onStatement: () => observers.forEach((o) => o()),
+    }),
     pool,
-    feedSql: sqlOn(feedPool),
+    // the feed serves every socket of the instance: no one request's signal applies
+    feedSql: statementRunner(feedPool, { timeoutMs: opts.feedStatementTimeoutMs, prepare, signal: () => undefined }),
+    forRequest: (signal, fn) => requests.run(signal, fn),
     observe(listener) {
       observers.add(listener);
       return () => observers.delete(listener);

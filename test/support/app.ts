@@ -14,6 +14,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
       RATE_LIMIT_WRITES_PER_MINUTE: '0',
       SOCKET_EVENTS_PER_SECOND: '100000',
       SOCKET_CONNECTIONS_PER_IP: '100000',
+      MAX_INFLIGHT_PER_CLIENT: '0',
     }),
     databaseUrl,
     migrateOnStart: false,

@@ -66,6 +66,10 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://db/chat'],
     ['MIGRATE_ON_START', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['STATEMENT_TIMEOUT_MS', '10'],
+    ['DATABASE_POOL_MODE', 'statement'],
+    ['MAX_INFLIGHT_PER_CLIENT', '-1'],
+    ['HTTP_HEADERS_TIMEOUT_MS', 'soon'],
   ])('%s=%s throws a ConfigError of one line naming the setting', (setting, value) => {
     const err = errorFor({ [setting]: value });
     expect(err).toBeInstanceOf(ConfigError);
@@ -78,5 +82,27 @@ describe('loadConfig', () => {
     const err = errorFor({ DATABASE_URL: 'mysql://app:s3cret@db.internal/chat' }) as ConfigError;
     expect(err.message).toContain('DATABASE_URL');
     expect(err.message).not.toContain('s3cret');
+  });
+
+  it('bounds every request by default: statement deadlines, in-flight cap, HTTP timeouts', () => {
+    expect(loadConfig({})).toMatchObject({
+      statementTimeoutMs: 5000,
+      feedStatementTimeoutMs: 30000,
+      migrationLockTimeoutMs: 10000,
+      databasePoolMode: 'session',
+      maxInflightPerClient: 5,
+      http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000 },
+    });
+  });
+
+  it('a transaction-mode pooler needs a direct LISTEN_DATABASE_URL', () => {
+    const err = errorFor({ DATABASE_POOL_MODE: 'transaction', DATABASE_URL: 'postgres://db:6432/chat' });
+    expect((err as ConfigError).message).toContain('LISTEN_DATABASE_URL');
+    const config = loadConfig({
+      DATABASE_POOL_MODE: 'transaction',
+      DATABASE_URL: 'postgres://pooler:6432/chat',
+      LISTEN_DATABASE_URL: 'postgres://db:5432/chat',
+    });
+    expect(config).toMatchObject({ databasePoolMode: 'transaction', listenDatabaseUrl: 'postgres://db:5432/chat' });
   });
 });

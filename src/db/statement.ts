@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { Connection, type Pool, type PoolClient } from 'pg';
+import { AppError, queryTimedOut } from '../errors';
+
+/** Runs one parameterised statement and returns its rows. */
+export type Sql = <T extends object>(text: string, values?: unknown[], opts?: { prepare?: boolean }) => Promise<T[]>;
+
+export interface StatementOptions {
+  /** A statement still running after this long is cancelled in Postgres (503). */
+  timeoutMs: number;
+  /** Named prepared statements; off behind a transaction-mode pooler, which cannot keep them. */
+  prepare: boolean;
+  /** The signal of the request being served, if any: its client going away cancels the statement. */
+  signal: () => AbortSignal | undefined;
+  onStatement?: () => void;
+}
+
+/** Nobody reads this one: the client that asked has gone. */
+const requestAborted = () => new AppError(503, 'cancelled', 'The client closed the request.');
+
+interface BackendKey {
+  host: string;
+  port: number;
+  processID: number;
+  secretKey: number;
+}
+
+/**
+ * Postgres's cancel request, on a connection of its own (PgBouncer forwards it to the
+ * right server). The backend stops at its next interrupt check and the statement fails
+ * with 57014; only then does the caller answer, so no backend outlives its request.
+ */
+function sendCancel(client: PoolClient): void {
+  const key = client as unknown as BackendKey;
+  // node-postgres's own cancel(), minus its deprecated lookup of the active query
+  const con = new Connection() as Connection & {
+    connect(portOrPath: number | string, host?: string): void;
+    cancel(processID: number, secretKey: number): void;
+  };
+  con.on('error', () => undefined); // best effort: the deadline's 503 does not depend on it
+  con.on('connect', () => con.cancel(key.processID, key.secretKey));
+  if (key.host.startsWith('/')) con.connect(`${key.host}/.s.PGSQL.${key.port}`);
+  else con.connect(key.port, key.host);
+}
+
+/** Statement names are derived from the text, so each connection prepares a text once. */
+function statementNamer(): (text: string) => string {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+}
+
+/** Statements on `pool` with a deadline, cancelled in Postgres when it passes or the request goes. */
+export function statementRunner(pool: Pool, opts: StatementOptions): Sql {
+  const nameOf = statementNamer();
+  return async (text, values = [], { prepare = true } = {}) => {
+    opts.onStatement?.();
+    const signal = opts.signal();
+    if (signal?.aborted) throw requestAborted();
+    const client = await pool.connect();
+    // a checked-out client's connection error has no pool listener: ours, or it crashes the process
+    let broken = false;
+    const onError = () => (broken = true);
+    client.on('error', onError);
+    let cause: 'deadline' | 'aborted' | undefined;
+    const cancel = (why: 'deadline' | 'aborted') => {
+      if (cause) return;
+      cause = why;
+      sendCancel(client);
+    };
+    const onAbort = () => cancel('aborted');
+    const timer = setTimeout(() => cancel('deadline'), opts.timeoutMs);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      if (signal?.aborted) throw requestAborted(); // it went while we waited for a connection
+      const named = prepare && opts.prepare ? { name: nameOf(text) } : {};
+      const result = await client.query({ text, values, ...named });
+      return result.rows;
+    } catch (err) {
+      if (cause === 'deadline') throw queryTimedOut();
+      if (cause === 'aborted') throw requestAborted();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      client.off('error', onError);
+      // a cancel may still be on its way: never hand this backend to another statement
+      client.release(broken || cause !== undefined);
+    }
+  };
+}
