@@ -2,11 +2,19 @@ import type { Request, Response } from 'express';
 import { AppError } from '../errors';
 import type { Page } from '../services/list';
 
+/** The Host the client used; an HTTP/1.0 request may send none, then the address it reached (as Django does). */
+function hostOf(req: Request): string {
+  const host = req.get('host');
+  if (host) return host;
+  const { localAddress = '127.0.0.1', localPort } = req.socket;
+  return `${localAddress.includes(':') ? `[${localAddress}]` : localAddress}:${localPort}`;
+}
+
 /** The request's own absolute URL with some query parameters replaced (undefined removes). */
 export function selfUrl(req: Request, changes: Record<string, string | undefined>): string {
   let url: URL;
   try {
-    url = new URL(req.originalUrl, `${req.protocol}://${req.get('host')}`);
+    url = new URL(req.originalUrl, `${req.protocol}://${hostOf(req)}`);
   } catch {
     throw new AppError(400, 'bad_request', 'Invalid Host header.');
   }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors';
+import { clientKey } from './request-scope';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -17,9 +18,8 @@ export function rateLimit(opts: { readsPerMinute: number; writesPerMinute: numbe
   return async (req, res, next) => {
     const bucket = READS.has(req.method) ? reads : writes;
     if (!bucket) return next();
-    const key = req.principal.sub !== 'anonymous' ? `sub:${req.principal.sub}` : `ip:${req.ip}`;
     try {
-      await bucket.consume(key);
+      await bucket.consume(clientKey(req));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));

@@ -8,6 +8,7 @@ import { corsOrigin, type RateLimits } from '../config';
 import type { Services } from '../services';
 import { authenticate } from './auth.middleware';
 import { rateLimit } from './rate-limit';
+import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
@@ -20,6 +21,9 @@ export interface HttpOptions {
   /** Without one, the API is open (development). */
   verify?: Verifier;
   rateLimits: RateLimits;
+  maxInflightPerClient: number;
+  /** Runs a request's handlers with its cancel signal (the database's request scope). */
+  forRequest: <T>(signal: AbortSignal, fn: () => T) => T;
   corsOrigins: string[];
   /** Resolves when the app can serve (database reachable, listener connected). */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
@@ -55,7 +59,9 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
     '/api',
     authenticate(opts.verify),
     rateLimit(opts.rateLimits),
+    inflightLimit(opts.maxInflightPerClient),
     bodyParsing(opts.bodyLimit),
+    cancelOnClose(opts.forRequest),
     apiRouter(services),
   );
   app.use(notFound);

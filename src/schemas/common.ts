@@ -51,10 +51,52 @@ export function toFieldErrors(error: Joi.ValidationError): FieldErrors {
   return fields;
 }
 
+/** How much a search may ask of the database: the terms are ANDed substring scans. */
+export const SEARCH_LIMITS = { terms: 10, termLength: 100 } as const;
+/** Ordering names whitelisted fields; more than this many terms is not a real request. */
+export const ORDERING_LIMITS = { terms: 10, length: 200 } as const;
+
+/** Search terms as DRF splits them (whitespace and commas, NULs removed), duplicates dropped. */
+export function searchTerms(search: string | undefined): string[] {
+  if (!search) return [];
+  const terms = search
+    .replace(/\0/g, '')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  // ILIKE ignores case, so terms differing only in case ask the same thing
+  const seen = new Set<string>();
+  return terms.filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
+}
+
+const search = Joi.string()
+  .allow('')
+  .custom((value: string, helpers) => {
+    const terms = searchTerms(value);
+    if (terms.length > SEARCH_LIMITS.terms) return helpers.error('search.terms', { limit: SEARCH_LIMITS.terms });
+    if (terms.some((t) => t.length > SEARCH_LIMITS.termLength)) {
+      return helpers.error('search.termLength', { limit: SEARCH_LIMITS.termLength });
+    }
+    return value;
+  })
+  .messages({
+    'search.terms': 'Ensure this field has no more than {#limit} distinct search terms.',
+    'search.termLength': 'Ensure each search term has no more than {#limit} characters.',
+  });
+
+const ordering = Joi.string()
+  .allow('')
+  .max(ORDERING_LIMITS.length)
+  .custom((value: string, helpers) =>
+    value.split(',').length > ORDERING_LIMITS.terms
+      ? helpers.error('ordering.terms', { limit: ORDERING_LIMITS.terms })
+      : value,
+  )
+  .messages({ 'ordering.terms': 'Ensure this field has no more than {#limit} ordering fields.' });
+
 /** Listing parameters shared by every collection (pagination is checked separately). */
 export const listQuery = {
-  search: Joi.string().allow(''),
-  ordering: Joi.string().allow(''),
+  search,
+  ordering,
   page: Joi.any(),
   page_size: Joi.number().integer().min(1).max(100),
 };

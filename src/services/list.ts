@@ -1,5 +1,6 @@
 import type { Sql } from '../db/database';
 import { NotFoundError } from '../errors';
+import { searchTerms } from '../schemas/common';
 
 /** How one collection is listed: every identifier here is ours, never the client's. */
 export interface ListSpec {
@@ -42,15 +43,6 @@ export function parsePage(raw: unknown): PageRequest {
   if (raw === 'last') return 'last';
   if (typeof raw === 'string' && /^\d{1,9}$/.test(raw) && Number(raw) >= 1) return Number(raw);
   throw new NotFoundError('Invalid page.');
-}
-
-/** Search terms as DRF splits them: on whitespace and commas, NULs removed. */
-export function searchTerms(search: string | undefined): string[] {
-  if (!search) return [];
-  return search
-    .replace(/\0/g, '')
-    .split(/[\s,]+/)
-    .filter(Boolean);
 }
 
 const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, '\\$&')}%`;
