@@ -16,7 +16,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'config.auth'] });
+  // a person at a terminal reads lines; everything else (containers, files, pipes) gets JSON
+  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== 'production';
+  const logger = pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'config.auth'],
+    ...(pretty && { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } }),
+  });
   if (config.authOpenByDefault) {
     logger.warn('No JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL: the API is OPEN to anyone (development mode)');
   }
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
     await embedded?.stop().catch(() => undefined);
     process.exit(1);
   }
+  if (embedded) logger.info(`embedded Postgres: psql ${embedded.url}`);
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info(`listening on http://${host}:${app.httpServer.address() && config.port}/api/`);
 }

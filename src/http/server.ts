@@ -8,6 +8,7 @@ import { corsOrigin, type RateLimits } from '../config';
 import type { Services } from '../services';
 import { authenticate } from './auth.middleware';
 import { rateLimit } from './rate-limit';
+import { captureRoute, requestLog } from './request-log';
 import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
@@ -35,6 +36,7 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', opts.trustProxy);
+  app.use(captureRoute, requestLog(opts.logger));
   app.use(helmet());
   app.use(cors({ origin: corsOrigin(opts.corsOrigins) }));
 
