@@ -3,7 +3,7 @@
 # As root, installs what is missing (one apt-get update first); otherwise says what to run.
 set -euo pipefail
 
-declare -A BINARY=([pgbouncer]=/usr/sbin/pgbouncer)
+declare -A BINARY=([pgbouncer]=/usr/sbin/pgbouncer [nginx]=/usr/sbin/nginx)
 
 missing=()
 for pkg in "${!BINARY[@]}"; do

@@ -1,0 +1,94 @@
+import { request } from 'node:http';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { io as connect } from 'socket.io-client';
+import { createApp, type App } from '../../src/app';
+import type { Config } from '../../src/config';
+import { testConfig } from '../support/app';
+import { createTestDatabase } from '../support/db';
+import { api, createCampaign } from '../support/http';
+import { startNginx, type Nginx } from '../support/nginx';
+import { eventually, subscribe, type ClientSocket } from '../support/sockets';
+
+/** A GET through nginx from a given loopback source address (127.0.0.2 is not nginx's). */
+function getFrom(base: string, path: string, localAddress: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { localAddress }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('behind nginx with the shipped configuration', () => {
+  let a: App, b: App;
+  let nginx: Nginx;
+  const logs: { req?: { ip: string }; route?: string }[] = [];
+  beforeAll(async () => {
+    const url = await createTestDatabase();
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const settings: Partial<Config> = {
+      trustProxy: 1,
+      rateLimits: { ...testConfig(url).rateLimits, readsPerMinute: 3 },
+    };
+    [a, b] = [createApp(testConfig(url, settings), pino(sink)), createApp(testConfig(url, settings), pino(sink))];
+    await Promise.all([a.start(), b.start()]);
+    nginx = await startNginx([new URL(a.url).host, new URL(b.url).host]);
+  }, 30_000);
+  afterAll(async () => {
+    await nginx?.stop();
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  const open = async (transports: string[]): Promise<ClientSocket> => {
+    const socket: ClientSocket = connect(nginx.url, { transports, reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  };
+
+  it('a polling-first client and a websocket-only client both subscribe and receive', async () => {
+    const campaign = await createCampaign(a);
+    const polling = await open(['polling', 'websocket']);
+    const websocket = await open(['websocket']);
+    const got: Record<string, string[]> = { polling: [], websocket: [] };
+    polling.on('chat:created', (e) => got.polling.push(e.data.message));
+    websocket.on('chat:created', (e) => got.websocket.push(e.data.message));
+    await subscribe(polling, campaign.id);
+    await subscribe(websocket, campaign.id);
+    // written straight to each instance, so both instances' fan-out is crossed
+    await api(a).post('/api/chats/').send({ campaign: campaign.id, author: 'human', message: 'one' }).expect(201);
+    await api(b).post('/api/chats/').send({ campaign: campaign.id, author: 'ai', message: 'two' }).expect(201);
+    await eventually(() => got.polling.length === 2 && got.websocket.length === 2, 10_000, 'delivery via nginx');
+    expect(got).toEqual({ polling: ['one', 'two'], websocket: ['one', 'two'] });
+    polling.close();
+    websocket.close();
+  });
+
+  it('REST works through it, with next links on the address the client used', async () => {
+    await createCampaign(b);
+    await createCampaign(b);
+    const res = await getFrom(nginx.url, '/api/campaigns/?page_size=1', '127.0.0.4');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).next).toBe(`${nginx.url}/api/campaigns/?page_size=1&page=2`);
+  });
+
+  it("with TRUST_PROXY the rate limits and the logs see the client's address, not nginx's", async () => {
+    const first = [];
+    for (let i = 0; i < 4; i++) first.push((await getFrom(nginx.url, '/api/', '127.0.0.2')).status);
+    expect(first).toEqual([200, 200, 200, 429]);
+    expect((await getFrom(nginx.url, '/api/', '127.0.0.3')).status).toBe(200);
+    const ips = logs.filter((l) => l.route === '/api/').map((l) => l.req?.ip);
+    expect(ips).toEqual(['127.0.0.2', '127.0.0.2', '127.0.0.2', '127.0.0.2', '127.0.0.3']);
+  });
+});
