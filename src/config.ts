@@ -98,6 +98,9 @@ const schema = Joi.object({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
 }).unknown(true);
 
+/** Every setting's name, as the environment spells it. */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.describe().keys);
+
 export class ConfigError extends Error {}
 
 /** Reads and validates every setting; a bad value throws one line naming it. */
