@@ -1,6 +1,6 @@
 import type Joi from 'joi';
 import j2s from 'joi-to-swagger';
-import { campaignCreate, campaignListQuery, campaignUpdate } from '../schemas/campaign.schemas';
+import { campaignCreate, campaignDetailQuery, campaignListQuery, campaignUpdate } from '../schemas/campaign.schemas';
 import { chatCreate, chatHistoryQuery, chatListQuery, chatUpdate } from '../schemas/chat.schemas';
 import { dataCreate, dataListQuery } from '../schemas/data.schemas';
 
@@ -67,6 +67,7 @@ function collection(
   listQuery: Joi.Schema,
   create: Joi.Schema,
   update: Joi.Schema,
+  detailQuery?: Joi.Schema,
 ): Record<string, Json> {
   const pageOf = {
     type: 'object',
@@ -88,7 +89,11 @@ function collection(
     },
     [`/api/${name}/{id}/`]: {
       parameters: [idParam],
-      get: { tags: [name], responses: { ...ok(ref), ...errors } },
+      get: {
+        tags: [name],
+        ...(detailQuery && { parameters: queryParameters(detailQuery) }),
+        responses: { ...ok(ref), ...errors },
+      },
       put: { tags: [name], requestBody: body(create), responses: { ...ok(ref), ...errors } },
       patch: { tags: [name], requestBody: body(update), responses: { ...ok(ref), ...errors } },
       delete: { tags: [name], responses: { '204': { description: 'Deleted' }, ...errors } },
@@ -102,7 +107,7 @@ export function openApiDocument(): Json {
     openapi: '3.0.3',
     info: { title: 'Campaign chat API', version: '0.1.0' },
     paths: {
-      ...collection('campaigns', 'Campaign', campaignListQuery, campaignCreate, campaignUpdate),
+      ...collection('campaigns', 'Campaign', campaignListQuery, campaignCreate, campaignUpdate, campaignDetailQuery),
       '/api/campaigns/{id}/chats/': {
         parameters: [idParam],
         get: {

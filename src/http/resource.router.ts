@@ -11,7 +11,7 @@ import { validate } from './validate';
 /** What every resource service offers to REST and sockets alike. */
 export interface ResourceService<Input> {
   list(params: ListParams, p: Principal): Promise<Page>;
-  get(id: string, p: Principal): Promise<string>;
+  get(id: string, p: Principal, opts?: { nested?: boolean }): Promise<string>;
   create(input: Input, p: Principal): Promise<string>;
   update(id: string, input: Input, p: Principal): Promise<string>;
   remove(id: string, p: Principal): Promise<void>;
@@ -22,13 +22,16 @@ export interface ResourceSchemas {
   replace: Joi.ObjectSchema;
   update: Joi.ObjectSchema;
   listQuery: Joi.ObjectSchema;
+  /** Query parameters of GET /:id, where the resource has any (`nested`). */
+  detailQuery?: Joi.ObjectSchema;
 }
 
 const DEFAULT_PAGE_SIZE = 20;
 
 function listParams(req: Request): ListParams {
-  const { search, ordering, page, page_size, ...filters } = req.query as Record<string, unknown>;
+  const { search, ordering, page, page_size, nested, ...filters } = req.query as Record<string, unknown>;
   return {
+    nested: nested as boolean | undefined,
     search: search as string | undefined,
     ordering: ordering as string | undefined,
     filters,
@@ -75,7 +78,10 @@ export function resourceRouter<Input>(service: ResourceService<Input>, schemas: 
 
   router
     .route('/:id')
-    .get(async (req, res) => sendJson(res, 200, await service.get(id(req), req.principal)))
+    .get(validate({ query: schemas.detailQuery }), async (req, res) => {
+      const { nested } = req.query as { nested?: boolean };
+      sendJson(res, 200, await service.get(id(req), req.principal, { nested }));
+    })
     .put(validate({ body: schemas.replace }), mustExist, async (req: Request, res: Response) =>
       sendJson(res, 200, await service.update(id(req), req.body, req.principal)),
     )

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database';
-import { campaignJson, chatJson, dataCampaign, dataJson } from '../services/representation.sql';
+import { campaignFieldsJson, chatJson, dataCampaign, dataJson } from '../services/representation.sql';
 
 export type Entity = 'campaign' | 'chat' | 'data';
 export type Op = 'created' | 'updated' | 'deleted';
@@ -28,7 +28,8 @@ export interface ChangeEvent {
 
 /** Where each kind's rows live, how they render, and which room a row is in now. */
 const TABLES: Record<Entity, { table: string; json: (alias: string) => string; room: string }> = {
-  campaign: { table: 'campaigns', json: campaignJson, room: 't.id' },
+  // a campaign's own fields only: with its chats, one event of a big campaign would be megabytes
+  campaign: { table: 'campaigns', json: campaignFieldsJson, room: 't.id' },
   chat: { table: 'chats', json: chatJson, room: 't.campaign_id' },
   data: { table: 'datas', json: dataJson, room: dataCampaign('t') },
 };

@@ -19,13 +19,16 @@ export interface ChatRep {
   created_at: string;
   datas: DataRep[];
 }
-export interface CampaignRep {
+/** A campaign's own fields: what `campaign:updated` carries, and REST with `?nested=false`. */
+export interface CampaignFields {
   id: string;
   title: string;
   description: string;
   status: 'pending' | 'processing' | 'started' | 'completed';
   created_at: string;
   updated_at: string;
+}
+export interface CampaignRep extends CampaignFields {
   chats: ChatRep[];
   datas: DataRep[];
 }
@@ -73,7 +76,7 @@ export interface ServerToClientEvents {
   'data:created': (e: LiveEvent<DataRep>) => void;
   'data:updated': (e: LiveEvent<DataRep>) => void;
   'data:deleted': (e: LiveEvent<{ id: string; chat: string | null; campaign: string | null }>) => void;
-  'campaign:updated': (e: LiveEvent<CampaignRep>) => void;
+  'campaign:updated': (e: LiveEvent<CampaignFields>) => void;
   'campaign:deleted': (e: LiveEvent<{ id: string }>) => void;
   /** Sent just before the server disconnects a socket whose token expired. */
   'auth:expired': (e: { message: string }) => void;

@@ -30,6 +30,7 @@ const MESSAGES: Record<string, (d: Detail) => string> = {
   'string.max': (d) => `Ensure this field has no more than ${d.context?.limit} characters.`,
   'string.uri': () => 'Enter a valid URL.',
   'string.uriCustomScheme': () => 'Enter a valid URL.',
+  'boolean.base': () => 'Must be a valid boolean.',
   'number.base': () => 'A valid integer is required.',
   'number.integer': () => 'A valid integer is required.',
   'number.min': (d) => `Ensure this value is greater than or equal to ${d.context?.limit}.`,

@@ -4,12 +4,13 @@ import { NotFoundError } from '../errors';
 import type { Campaign } from '../models/campaign.model';
 import type { CampaignInput } from '../schemas/campaign.schemas';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
-import { campaignJson } from './representation.sql';
+import { campaignFieldsJson, campaignJson } from './representation.sql';
 
 export const CAMPAIGN_LIST: ListSpec = {
   table: 'campaigns',
   alias: 'k',
   json: campaignJson,
+  leanJson: campaignFieldsJson,
   searchColumns: ['k.title', 'k.description', 'k.status'],
   orderingColumns: { created_at: 'k.created_at', updated_at: 'k.updated_at', title: 'k.title' },
   defaultOrdering: '-created_at',
@@ -37,7 +38,8 @@ export function createCampaignService({ sql, models: { Campaign } }: Database) {
     list: (params: ListParams, p: Principal) =>
       readable(p) && listPage(sql, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),
 
-    get: (id: string, p: Principal) => readable(p) && getOne(sql, CAMPAIGN_LIST, id, visibleCampaigns(p)),
+    get: (id: string, p: Principal, opts: { nested?: boolean } = {}) =>
+      readable(p) && getOne(sql, CAMPAIGN_LIST, id, visibleCampaigns(p), opts.nested),
 
     /** Whether the principal can see this campaign (outside its set, it does not exist). */
     async visible(id: string, p: Principal): Promise<boolean> {

@@ -7,6 +7,8 @@ export interface ListSpec {
   table: string;
   alias: string;
   json: (alias: string) => string;
+  /** The representation without nested arrays, for `?nested=false` (where the resource has any). */
+  leanJson?: (alias: string) => string;
   searchColumns: string[];
   /** API ordering field → column; anything else in ?ordering= is ignored. */
   orderingColumns: Record<string, string>;
@@ -25,6 +27,8 @@ export interface ListParams {
   filters: Record<string, unknown>;
   page: PageRequest;
   pageSize: number;
+  /** false leaves nested arrays out (where the resource has a lean representation). */
+  nested?: boolean;
   /** Only rows of these campaigns (a token's set); undefined for all. */
   campaigns?: string[];
 }
@@ -102,7 +106,7 @@ export async function listPage(sql: Sql, spec: ListSpec, params: ListParams): Pr
   if (page > lastPage) throw new NotFoundError('Invalid page.');
   const n = bind.length;
   const rows = await sql<{ j: string }>(
-    `SELECT ${spec.json(spec.alias)}::text AS j ${from} ORDER BY ${orderBy(spec, params.ordering)} ` +
+    `SELECT ${representation(spec, params.nested)(spec.alias)}::text AS j ${from} ORDER BY ${orderBy(spec, params.ordering)} ` +
       `LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...bind, params.pageSize, (page - 1) * params.pageSize],
     { prepare },
@@ -110,11 +114,19 @@ export async function listPage(sql: Sql, spec: ListSpec, params: ListParams): Pr
   return { count, page, lastPage, results: rows.map((r) => r.j) };
 }
 
+const representation = (spec: ListSpec, nested = true) => (!nested && spec.leanJson) || spec.json;
+
 /** One row's representation, or 404 (also when it lies outside `campaigns`). */
-export async function getOne(sql: Sql, spec: ListSpec, id: string, campaigns?: string[]): Promise<string> {
+export async function getOne(
+  sql: Sql,
+  spec: ListSpec,
+  id: string,
+  campaigns?: string[],
+  nested?: boolean,
+): Promise<string> {
   const restrict = campaigns ? ` AND ${spec.campaignOf} = ANY($2::uuid[])` : '';
   const rows = await sql<{ j: string }>(
-    `SELECT ${spec.json(spec.alias)}::text AS j FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = $1${restrict}`,
+    `SELECT ${representation(spec, nested)(spec.alias)}::text AS j FROM ${spec.table} ${spec.alias} WHERE ${spec.alias}.id = $1${restrict}`,
     campaigns ? [id, campaigns] : [id],
   );
   if (!rows.length) throw new NotFoundError();

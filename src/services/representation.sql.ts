@@ -29,10 +29,16 @@ export const chatJson = (c: string): string =>
       `${datasOf('chat_id', c, `${c}_d`)} AS datas`,
   );
 
+const campaignFields = (k: string): string =>
+  `${k}.id, ${k}.title, ${k}.description, ${k}.status, ` +
+  `${isoUtc(`${k}.created_at`)} AS created_at, ${isoUtc(`${k}.updated_at`)} AS updated_at`;
+
+/** A campaign's own fields, without its chats and datas (`?nested=false`, `campaign:updated`). */
+export const campaignFieldsJson = (k: string): string => object(campaignFields(k));
+
 export const campaignJson = (k: string): string =>
   object(
-    `${k}.id, ${k}.title, ${k}.description, ${k}.status, ` +
-      `${isoUtc(`${k}.created_at`)} AS created_at, ${isoUtc(`${k}.updated_at`)} AS updated_at, ` +
+    `${campaignFields(k)}, ` +
       `(SELECT coalesce(json_agg(${chatJson(`${k}_c`)} ORDER BY ${k}_c.created_at, ${k}_c.id), '[]') ` +
       `FROM chats ${k}_c WHERE ${k}_c.campaign_id = ${k}.id) AS chats, ` +
       `${datasOf('campaign_id', k, `${k}_d`)} AS datas`,

@@ -1,5 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import { campaignCreate, campaignListQuery, campaignReplace, campaignUpdate } from '../../schemas/campaign.schemas';
+import {
+  campaignCreate,
+  campaignDetailQuery,
+  campaignListQuery,
+  campaignReplace,
+  campaignUpdate,
+} from '../../schemas/campaign.schemas';
 import { chatHistoryQuery } from '../../schemas/chat.schemas';
 import type { CampaignService } from '../../services/campaign.service';
 import type { ChatHistoryService, HistoryParams } from '../../services/chat-history.service';
@@ -38,6 +44,7 @@ export function campaignRouter(campaigns: CampaignService, history: ChatHistoryS
       replace: campaignReplace,
       update: campaignUpdate,
       listQuery: campaignListQuery,
+      detailQuery: campaignDetailQuery,
     }),
   );
   return router;
