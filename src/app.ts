@@ -11,6 +11,9 @@ import { Feed } from './pubsub/feed';
 import { Listener } from './pubsub/listener';
 import { createRealtimeServer, deliverTo, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { eventsLogStats } from './metrics/events-log';
+import { roomCampaign } from './realtime/protocol';
 
 export const EVENTS_CHANNEL = 'chat_events';
 
@@ -24,6 +27,8 @@ export interface App {
   readonly httpServer: Server;
   readonly io: RealtimeServer;
   readonly listener: Listener;
+  /** Undefined when METRICS=false. */
+  readonly metrics?: Metrics;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -47,7 +52,16 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
       () => true,
       () => false,
     );
+  const metrics = config.metrics.enabled
+    ? createMetrics({
+        sockets: () => io.engine.clientsCount,
+        rooms: () => [...io.of('/').adapter.rooms.keys()].filter((room) => roomCampaign(room)).length,
+        pools: () => db.poolStats(),
+        eventsLog: () => eventsLogStats(db.feedSql),
+      })
+    : undefined;
   const httpApp = createHttpApp(services, {
+    metrics: metrics && { ...metrics, token: config.metrics.token },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     logger,
@@ -84,17 +98,24 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   });
   const feed = new Feed({
     store: createEventStore(db.feedSql),
-    deliver: deliverTo(io),
+    deliver: (events) => {
+      deliverTo(io)(events);
+      metrics?.eventsDelivered.inc(events.length);
+    },
     onError,
     retentionHours: config.eventRetentionHours,
     reachTimeoutMs: config.resumeWaitMs,
   });
+  let connects = 0;
   const listener = new Listener({
     url: directUrl,
     channel: EVENTS_CHANNEL,
     checkIntervalMs: config.listenerCheckIntervalMs,
     onNotify: () => feed.poke(),
-    onConnect: () => feed.poke(), // catch up on what was committed while away
+    onConnect: () => {
+      if (connects++) metrics?.listenerReconnects.inc();
+      feed.poke(); // catch up on what was committed while away
+    },
     onError,
   });
 
@@ -135,6 +156,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     httpServer,
     io,
     listener,
+    metrics,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;

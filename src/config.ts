@@ -28,6 +28,8 @@ export interface Config {
   /** REST requests one client (token subject, or IP) may have in flight at once; 0 disables. */
   maxInflightPerClient: number;
   http: HttpTimeouts;
+  /** GET /metrics (Prometheus); with a token, only for that bearer token. */
+  metrics: { enabled: boolean; token?: string };
   logLevel: string;
   /** undefined: the API is open (development, or AUTH=none). */
   auth?: AuthConfig;
@@ -81,6 +83,8 @@ const schema = Joi.object({
   HTTP_HEADERS_TIMEOUT_MS: Joi.number().integer().min(1_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: Joi.number().integer().min(1_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Joi.number().integer().min(1_000).default(5_000),
+  METRICS: Joi.boolean().default(true),
+  METRICS_TOKEN: Joi.string().min(16),
   NODE_ENV: Joi.string().default('development'),
   AUTH: Joi.string().valid('jwt', 'none'),
   JWT_SECRET: Joi.string().min(32),
@@ -179,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       requestTimeoutMs: value.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: value.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    metrics: { enabled: value.METRICS, token: value.METRICS_TOKEN },
     logLevel: value.LOG_LEVEL,
   };
 }

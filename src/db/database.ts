@@ -44,6 +44,8 @@ export interface Database {
    * API requests in the pool (nor API requests behind them). Not observed.
    */
   feedSql: Sql;
+  /** Connections of each pool now, for metrics. */
+  poolStats(): Record<string, { total: number; idle: number; waiting: number }>;
   /** Runs `fn` for a request: statements it sends are cancelled when `signal` aborts. */
   forRequest<T>(signal: AbortSignal, fn: () => T): T;
   /** Calls `listener` for every statement an API path sends (diagnostics, query-count tests). */
@@ -100,6 +102,13 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
     // the feed serves every socket of the instance: no one request's signal applies
     feedSql: statementRunner(feedPool, { timeoutMs: opts.feedStatementTimeoutMs, prepare, signal: () => undefined }),
     forRequest: (signal, fn) => requests.run(signal, fn),
+    poolStats: () =>
+      Object.fromEntries(
+        Object.entries({ api: pool, feed: feedPool }).map(([name, p]) => [
+          name,
+          { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount },
+        ]),
+      ),
     observe(listener) {
       observers.add(listener);
       return () => observers.delete(listener);

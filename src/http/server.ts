@@ -9,6 +9,8 @@ import type { Services } from '../services';
 import { authenticate } from './auth.middleware';
 import { rateLimit } from './rate-limit';
 import { captureRoute, requestLog } from './request-log';
+import { measureRequests, metricsEndpoint } from '../metrics/http';
+import type { Histogram, Registry } from 'prom-client';
 import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
@@ -26,6 +28,8 @@ export interface HttpOptions {
   /** Runs a request's handlers with its cancel signal (the database's request scope). */
   forRequest: <T>(signal: AbortSignal, fn: () => T) => T;
   corsOrigins: string[];
+  /** Prometheus metrics: observed requests and the /metrics endpoint (absent when disabled). */
+  metrics?: { registry: Registry; httpDuration: Histogram<'method' | 'route' | 'status'>; token?: string };
   /** Resolves when the app can serve (database reachable, listener connected). */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
 }
@@ -37,6 +41,10 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', opts.trustProxy);
   app.use(captureRoute, requestLog(opts.logger));
+  if (opts.metrics) {
+    app.use(measureRequests(opts.metrics.httpDuration));
+    app.get('/metrics', metricsEndpoint(opts.metrics.registry, opts.metrics.token));
+  }
   app.use(helmet());
   app.use(cors({ origin: corsOrigin(opts.corsOrigins) }));
 

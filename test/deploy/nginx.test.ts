@@ -83,6 +83,11 @@ describe('behind nginx with the shipped configuration', () => {
     expect(JSON.parse(res.body).next).toBe(`${nginx.url}/api/campaigns/?page_size=1&page=2`);
   });
 
+  it('does not expose /metrics to the outside', async () => {
+    expect((await getFrom(nginx.url, '/metrics', '127.0.0.4')).status).toBe(404);
+    await api(a).get('/metrics').expect(200);
+  });
+
   it("with TRUST_PROXY the rate limits and the logs see the client's address, not nginx's", async () => {
     const first = [];
     for (let i = 0; i < 4; i++) first.push((await getFrom(nginx.url, '/api/', '127.0.0.2')).status);
