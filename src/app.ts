@@ -9,7 +9,8 @@ import { createHttpApp } from './http/server';
 import { createEventStore } from './pubsub/event.store';
 import { Feed } from './pubsub/feed';
 import { Listener } from './pubsub/listener';
-import { createRealtimeServer, deliverTo, type RealtimeServer } from './realtime/socket.server';
+import { deliverTo } from './realtime/rooms';
+import { createRealtimeServer, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
 
 export const EVENTS_CHANNEL = 'chat_events';
@@ -66,10 +67,12 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   });
   const feed = new Feed({
     store: createEventStore(db.feedSql),
+    replayStore: createEventStore(db.replaySql),
     deliver: deliverTo(io),
     onError,
     retentionHours: config.eventRetentionHours,
     reachTimeoutMs: config.resumeWaitMs,
+    replayConcurrency: config.replayConcurrency,
   });
   const listener = new Listener({
     url: config.listenDatabaseUrl ?? databaseUrl,

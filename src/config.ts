@@ -19,6 +19,8 @@ export interface Config {
   listenerCheckIntervalMs: number;
   socketMaxBufferBytes: number;
   resumeWaitMs: number;
+  /** Room replays reading the events log at once on this instance. */
+  replayConcurrency: number;
   logLevel: string;
   /** undefined: the API is open (development, or AUTH=none). */
   auth?: AuthConfig;
@@ -57,6 +59,7 @@ const schema = Joi.object({
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
   SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
   RESUME_WAIT_MS: Joi.number().integer().min(0).default(10_000),
+  REPLAY_CONCURRENCY: Joi.number().integer().min(1).max(64).default(4),
   NODE_ENV: Joi.string().default('development'),
   AUTH: Joi.string().valid('jwt', 'none'),
   JWT_SECRET: Joi.string().min(32),
@@ -137,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     listenerCheckIntervalMs: value.LISTENER_CHECK_INTERVAL_MS,
     socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
     resumeWaitMs: value.RESUME_WAIT_MS,
+    replayConcurrency: value.REPLAY_CONCURRENCY,
     logLevel: value.LOG_LEVEL,
   };
 }

@@ -26,10 +26,15 @@ export interface Database {
   sql: Sql;
   pool: Pool;
   /**
-   * The event feed's own two connections, so live delivery and replays never queue behind
-   * API requests in the pool (nor API requests behind them). Not observed.
+   * The event feed's own two connections, so live delivery never queues behind API
+   * requests in the pool (nor API requests behind it). Not observed.
    */
   feedSql: Sql;
+  /**
+   * Two more for replaying rooms to resuming clients: a flood of old cursors waits for
+   * these, never for the connections live delivery reads on. Not observed.
+   */
+  replaySql: Sql;
   /** Calls `listener` for every statement an API path sends (diagnostics, query-count tests). */
   observe(listener: () => void): () => void;
   close(): Promise<void>;
@@ -57,6 +62,7 @@ export function createDatabase(url: string, opts: { poolMax: number }): Database
   };
   const pool = newPool(opts.poolMax, 'chat-api');
   const feedPool = newPool(2, 'chat-feed');
+  const replayPool = newPool(2, 'chat-replay');
 
   const names = new Map<string, string>();
   const statementName = (text: string): string => {
@@ -85,12 +91,13 @@ export function createDatabase(url: string, opts: { poolMax: number }): Database
     sql: sqlOn(pool, () => observers.forEach((o) => o())),
     pool,
     feedSql: sqlOn(feedPool),
+    replaySql: sqlOn(replayPool),
     observe(listener) {
       observers.add(listener);
       return () => observers.delete(listener);
     },
     async close() {
-      await Promise.all([sequelize.close(), pool.end(), feedPool.end()]);
+      await Promise.all([sequelize.close(), pool.end(), feedPool.end(), replayPool.end()]);
     },
   };
 }

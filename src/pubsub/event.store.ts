@@ -36,6 +36,26 @@ const TABLES: Record<Entity, { table: string; json: (alias: string) => string; r
 // ids travel as text (bigint exceeds a JS number); order by e.id, never by this text alias
 const EVENT_COLUMNS = 'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity_id, e.keys';
 
+/** Rows of the log, read in one statement with how far pruning had gone at that moment. */
+export interface LogRead {
+  prunedUpto: bigint;
+  rows: EventRow[];
+}
+
+/**
+ * Wraps a query of events so the same snapshot also reads events_pruned: pruning deletes
+ * a prefix of the log and moves `upto` in one statement, so a read that finds `upto` at
+ * or below where it started has lost nothing.
+ */
+const withPruned = (events: string) =>
+  `SELECT p.upto::text AS pruned_upto, e.* FROM events_pruned p
+   LEFT JOIN LATERAL (${events}) e ON true ORDER BY e.seq`;
+
+function logRead(rows: (EventRow & { pruned_upto: string; seq: string | null })[]): LogRead {
+  const events = rows.filter((r) => r.seq !== null).map(({ pruned_upto: _, seq: __, ...row }) => row);
+  return { prunedUpto: BigInt(rows[0]?.pruned_upto ?? 0), rows: events };
+}
+
 export type EventStore = ReturnType<typeof createEventStore>;
 
 export function createEventStore(sql: Sql) {
@@ -90,11 +110,27 @@ export function createEventStore(sql: Sql) {
       ]);
     },
 
-    async roomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, limit: number): Promise<EventRow[]> {
-      return sql<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
+    /** A room's events in (sinceId, uptoId], oldest first. */
+    async roomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, limit: number): Promise<LogRead> {
+      const rows = await sql<EventRow & { pruned_upto: string; seq: string | null }>(
+        withPruned(
+          `SELECT ${EVENT_COLUMNS}, e.id AS seq FROM events e
+           WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
+        ),
         [campaignId, sinceId.toString(), uptoId.toString(), limit],
       );
+      return logRead(rows);
+    },
+
+    /** How many events the room has in (sinceId, uptoId], counting no further than `cap`. */
+    async countRoomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, cap: number) {
+      const [row] = await sql<{ n: number; pruned_upto: string }>(
+        `SELECT p.upto::text AS pruned_upto, (SELECT count(*)::int FROM (SELECT FROM events e
+           WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 LIMIT $4) x) AS n
+         FROM events_pruned p`,
+        [campaignId, sinceId.toString(), uptoId.toString(), cap],
+      );
+      return { prunedUpto: BigInt(row.pruned_upto), count: row.n };
     },
 
     /** Events at or below this id may have been pruned. */
