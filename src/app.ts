@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrate } from './db/migrate';
 import { createHttpApp } from './http/server';
+import { createReaderStore } from './pubsub/event.readers';
 import { createEventStore } from './pubsub/event.store';
 import { Feed } from './pubsub/feed';
 import { Listener } from './pubsub/listener';
@@ -25,6 +26,7 @@ export interface App {
   readonly httpServer: Server;
   readonly io: RealtimeServer;
   readonly listener: Listener;
+  readonly feed: Feed;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -68,9 +70,11 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   const feed = new Feed({
     store: createEventStore(db.feedSql),
     replayStore: createEventStore(db.replaySql),
+    readers: createReaderStore(db.feedSql),
     deliver: deliverTo(io),
     onError,
     retentionHours: config.eventRetentionHours,
+    pruneIntervalMs: config.eventPruneIntervalMs,
     reachTimeoutMs: config.resumeWaitMs,
     replayConcurrency: config.replayConcurrency,
   });
@@ -120,6 +124,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     httpServer,
     io,
     listener,
+    feed,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;

@@ -16,6 +16,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
   eventRetentionHours: number;
+  /** How often each instance records how far it has read the events log, and prunes it. */
+  eventPruneIntervalMs: number;
   listenerCheckIntervalMs: number;
   socketMaxBufferBytes: number;
   resumeWaitMs: number;
@@ -56,6 +58,7 @@ const schema = Joi.object({
   TRUST_PROXY: Joi.alternatives(Joi.boolean(), Joi.number().integer().min(0), Joi.string()).default(false),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000),
   EVENT_RETENTION_HOURS: Joi.number().positive().default(24),
+  EVENT_PRUNE_INTERVAL_MS: Joi.number().integer().min(100).default(60_000),
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
   SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
   RESUME_WAIT_MS: Joi.number().integer().min(0).default(10_000),
@@ -137,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: value.TRUST_PROXY,
     shutdownTimeoutMs: value.SHUTDOWN_TIMEOUT_MS,
     eventRetentionHours: value.EVENT_RETENTION_HOURS,
+    eventPruneIntervalMs: value.EVENT_PRUNE_INTERVAL_MS,
     listenerCheckIntervalMs: value.LISTENER_CHECK_INTERVAL_MS,
     socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
     resumeWaitMs: value.RESUME_WAIT_MS,

@@ -146,15 +146,5 @@ export function createEventStore(sql: Sql) {
       );
       return BigInt(row.v);
     },
-
-    /** Deletes events older than the retention and records how far it went. */
-    async prune(retentionHours: number): Promise<void> {
-      await sql(
-        `WITH gone AS (DELETE FROM events WHERE created_at < now() - make_interval(secs => $1) RETURNING id)
-         UPDATE events_pruned SET upto = greatest(upto, (SELECT max(id) FROM gone))
-         WHERE EXISTS (SELECT 1 FROM gone)`,
-        [retentionHours * 3600],
-      );
-    },
   };
 }

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { cursorExpired, invalidCursor } from './cursors';
+import type { ReaderStore } from './event.readers';
 import type { ChangeEvent, EventStore } from './event.store';
+import { LogUpkeep } from './log.upkeep';
 import { Replayer, type ChunkSink, type Replayed } from './replay';
 import { RoomMarks } from './room.marks';
 
@@ -8,6 +11,8 @@ export interface FeedOptions {
   store: EventStore;
   /** On the replay connections: the bulk of replays, which may wait. */
   replayStore: EventStore;
+  /** The readers table: this feed's heartbeat, and pruning by every reader's position. */
+  readers: ReaderStore;
   /** Hands a batch, in commit order, to the local rooms. Synchronous on purpose. */
   deliver: (events: ChangeEvent[]) => void;
   onError: (err: unknown, context: string) => void;
@@ -19,6 +24,7 @@ export interface FeedOptions {
   /** Replay reads running at once on this instance. */
   replayConcurrency?: number;
   retentionHours: number;
+  /** Heartbeat and pruning period. */
   pruneIntervalMs?: number;
   /** How long a resume waits for this instance to reach a cursor another instance gave out. */
   reachTimeoutMs?: number;
@@ -44,12 +50,20 @@ export class Feed {
   private fetchQueued = false;
   private started = false;
   private stopped = false;
-  private pruneTimer?: NodeJS.Timeout;
   private waiters: { target: bigint; resolve: () => void }[] = [];
   private readonly marks = new RoomMarks();
   private readonly replayer: Replayer;
+  private readonly upkeep: LogUpkeep;
 
   constructor(private readonly opts: FeedOptions) {
+    this.upkeep = new LogUpkeep({
+      readers: opts.readers,
+      instance: randomUUID(),
+      position: () => this.position,
+      retentionHours: opts.retentionHours,
+      intervalMs: opts.pruneIntervalMs ?? 60_000,
+      onError: opts.onError,
+    });
     this.replayer = new Replayer({
       store: opts.replayStore,
       limit: this.replayLimit,
@@ -67,20 +81,20 @@ export class Feed {
     this.position = await this.opts.store.head();
     this.marks.reset(this.position);
     this.started = true;
-    this.pruneTimer = setInterval(
-      () =>
-        this.opts.store.prune(this.opts.retentionHours).catch((err) => this.opts.onError(err, 'event pruning failed')),
-      this.opts.pruneIntervalMs ?? 60_000,
-    );
-    this.pruneTimer.unref();
+    await this.upkeep.start();
     this.poke();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.pruneTimer);
     for (const w of this.waiters.splice(0)) w.resolve();
     await this.queue;
+    await this.upkeep.stop();
+  }
+
+  /** Prunes the log now (it also does on a timer); returns what it deleted, in how many statements. */
+  prune(): Promise<{ deleted: number; batches: number }> {
+    return this.upkeep.prune();
   }
 
   /** Last event id delivered to this instance's rooms. */
