@@ -10,7 +10,7 @@ import { createReaderStore } from './pubsub/event.readers';
 import { createEventStore } from './pubsub/event.store';
 import { Feed } from './pubsub/feed';
 import { Listener } from './pubsub/listener';
-import { deliverTo } from './realtime/rooms';
+import { deliverTo, expireRooms } from './realtime/rooms';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
 
@@ -72,6 +72,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     replayStore: createEventStore(db.replaySql),
     readers: createReaderStore(db.feedSql),
     deliver: deliverTo(io),
+    expireRooms: expireRooms(io),
     onError,
     retentionHours: config.eventRetentionHours,
     pruneIntervalMs: config.eventPruneIntervalMs,

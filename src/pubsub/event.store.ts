@@ -97,17 +97,21 @@ export function createEventStore(sql: Sql) {
   return {
     render,
 
-    /** The newest committed event id: where a fresh feed starts. */
+    /** The newest committed event id (or where pruning emptied the log): where a fresh feed starts. */
     async head(): Promise<bigint> {
-      const [row] = await sql<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM events');
+      const [row] = await sql<{ id: string }>(
+        'SELECT greatest((SELECT max(id) FROM events), (SELECT upto FROM events_pruned), 0)::text AS id',
+      );
       return BigInt(row.id);
     },
 
-    async after(lastId: bigint, limit: number): Promise<EventRow[]> {
-      return sql<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [
-        lastId.toString(),
-        limit,
-      ]);
+    /** The next events of the whole log, and whether pruning has overtaken `lastId`. */
+    async after(lastId: bigint, limit: number): Promise<LogRead> {
+      const rows = await sql<EventRow & { pruned_upto: string; seq: string | null }>(
+        withPruned(`SELECT ${EVENT_COLUMNS}, e.id AS seq FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`),
+        [lastId.toString(), limit],
+      );
+      return logRead(rows);
     },
 
     /** A room's events in (sinceId, uptoId], oldest first. */

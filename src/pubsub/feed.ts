@@ -15,6 +15,8 @@ export interface FeedOptions {
   readers: ReaderStore;
   /** Hands a batch, in commit order, to the local rooms. Synchronous on purpose. */
   deliver: (events: ChangeEvent[]) => void;
+  /** Tells every socket in a local room that it missed events for good, and takes it out. */
+  expireRooms: () => void;
   onError: (err: unknown, context: string) => void;
   batchSize?: number;
   /** A resume that would replay more than this is told to reload through REST. */
@@ -54,6 +56,8 @@ export class Feed {
   private readonly marks = new RoomMarks();
   private readonly replayer: Replayer;
   private readonly upkeep: LogUpkeep;
+  /** For metrics: `gaps` counts the times pruning overtook this feed (its rooms were expired). */
+  readonly stats = { gaps: 0 };
 
   constructor(private readonly opts: FeedOptions) {
     this.upkeep = new LogUpkeep({
@@ -173,14 +177,36 @@ export class Feed {
   private async drain(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500;
     for (;;) {
-      const rows = await this.opts.store.after(this.position, batchSize);
+      const { prunedUpto, rows } = await this.opts.store.after(this.position, batchSize);
+      if (prunedUpto > this.position) {
+        this.skipTo(prunedUpto);
+        continue;
+      }
       if (!rows.length) return;
       const events = await this.opts.store.render(rows);
       this.opts.deliver(events);
       this.marks.record(rows, this.position);
-      this.position = BigInt(rows[rows.length - 1].id);
-      this.waiters = this.waiters.filter((w) => (w.target <= this.position ? (w.resolve(), false) : true));
+      this.advance(BigInt(rows[rows.length - 1].id));
       if (rows.length < batchSize) return;
     }
+  }
+
+  /**
+   * Pruning deleted events this instance never delivered (it was frozen or cut off for
+   * longer than readers are waited for). Its rooms cannot be patched up: each socket is
+   * told and taken out, to resubscribe and reload the history through REST.
+   */
+  private skipTo(prunedUpto: bigint): void {
+    this.stats.gaps++;
+    const lost = `events ${this.position + 1n}..${prunedUpto}`;
+    this.opts.onError(new Error(`${lost} were pruned before this instance read them`), 'feed fell behind pruning');
+    this.opts.expireRooms();
+    this.marks.reset(prunedUpto);
+    this.advance(prunedUpto);
+  }
+
+  private advance(position: bigint): void {
+    this.position = position;
+    this.waiters = this.waiters.filter((w) => (w.target <= position ? (w.resolve(), false) : true));
   }
 }

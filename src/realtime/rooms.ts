@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors';
 import type { ChangeEvent } from '../pubsub/event.store';
 import type { Feed } from '../pubsub/feed';
 import type { Services } from '../services';
-import { campaignRoom, type SubscribeRequest } from './protocol';
+import { campaignRoom, roomCampaign, type SubscribeRequest } from './protocol';
 import type { ChatSocket, RealtimeServer } from './socket.server';
 
 const campaignNotFound = () => new NotFoundError('Campaign not found.');
@@ -18,6 +18,22 @@ const emitEvent = (target: Emitter, e: ChangeEvent) =>
 export function deliverTo(io: RealtimeServer) {
   return (events: ChangeEvent[]): void => {
     for (const e of events) emitEvent(io.to(campaignRoom(e.campaign)), e);
+  };
+}
+
+/** Tells every socket in a local campaign room that the room lost events, and takes it out. */
+export function expireRooms(io: RealtimeServer) {
+  return (): void => {
+    const rooms = [...io.of('/').adapter.rooms.keys()].filter((room) => roomCampaign(room) !== undefined);
+    for (const room of rooms) {
+      const campaign = roomCampaign(room) as string;
+      io.to(room).emit('room:expired', {
+        campaign,
+        code: 'cursor_expired',
+        message: 'Events of this room were lost on this server; subscribe again and reload the history through REST.',
+      });
+      io.in(room).socketsLeave(room);
+    }
   };
 }
 
