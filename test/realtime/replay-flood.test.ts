@@ -79,13 +79,13 @@ async function flood(campaignId: string, since: string) {
 /** Posts chats one at a time on a socket; each one's time from its acknowledgement to its arrival. */
 async function measureLive(writer: ClientSocket, watcher: Received[], campaign: string, until: () => boolean) {
   const latencies: number[] = [];
-  for (let i = 0; !until() || latencies.length < 30; i++) {
+  for (let i = 0; !until() || latencies.length < 100; i++) {
     const ack = await slowChat(writer, campaign, `live ${i}`);
     const acked = Date.now();
     const id = ack.data.id;
     await eventually(() => watcher.some((r) => r.event.data.id === id), 30_000, `live chat ${i}`);
     latencies.push(Math.max(0, Date.now() - acked));
-    await sleep(20); // a steady trickle, not a second flood
+    await sleep(10); // a steady trickle, not a second flood
   }
   return latencies;
 }
