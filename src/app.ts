@@ -6,10 +6,12 @@ import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrate } from './db/migrate';
 import { createHttpApp } from './http/server';
+import { createReaderStore } from './pubsub/event.readers';
 import { createEventStore } from './pubsub/event.store';
 import { Feed } from './pubsub/feed';
 import { Listener } from './pubsub/listener';
-import { createRealtimeServer, deliverTo, type RealtimeServer } from './realtime/socket.server';
+import { deliverTo, expireRooms } from './realtime/rooms';
+import { createRealtimeServer, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { eventsLogStats } from './metrics/events-log';
@@ -29,6 +31,7 @@ export interface App {
   readonly listener: Listener;
   /** Undefined when METRICS=false. */
   readonly metrics?: Metrics;
+  readonly feed: Feed;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -98,13 +101,18 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   });
   const feed = new Feed({
     store: createEventStore(db.feedSql),
+    replayStore: createEventStore(db.replaySql),
+    readers: createReaderStore(db.feedSql),
     deliver: (events) => {
       deliverTo(io)(events);
       metrics?.eventsDelivered.inc(events.length);
     },
+    expireRooms: expireRooms(io),
     onError,
     retentionHours: config.eventRetentionHours,
+    pruneIntervalMs: config.eventPruneIntervalMs,
     reachTimeoutMs: config.resumeWaitMs,
+    replayConcurrency: config.replayConcurrency,
   });
   let connects = 0;
   const listener = new Listener({
@@ -157,6 +165,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     io,
     listener,
     metrics,
+    feed,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;

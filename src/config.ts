@@ -16,6 +16,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
   eventRetentionHours: number;
+  /** How often each instance records how far it has read the events log, and prunes it. */
+  eventPruneIntervalMs: number;
   listenerCheckIntervalMs: number;
   socketMaxBufferBytes: number;
   resumeWaitMs: number;
@@ -30,6 +32,8 @@ export interface Config {
   http: HttpTimeouts;
   /** GET /metrics (Prometheus); with a token, only for that bearer token. */
   metrics: { enabled: boolean; token?: string };
+  /** Room replays reading the events log at once on this instance. */
+  replayConcurrency: number;
   logLevel: string;
   /** undefined: the API is open (development, or AUTH=none). */
   auth?: AuthConfig;
@@ -72,6 +76,7 @@ const schema = Joi.object({
   TRUST_PROXY: Joi.alternatives(Joi.boolean(), Joi.number().integer().min(0), Joi.string()).default(false),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10000),
   EVENT_RETENTION_HOURS: Joi.number().positive().default(24),
+  EVENT_PRUNE_INTERVAL_MS: Joi.number().integer().min(100).default(60_000),
   LISTENER_CHECK_INTERVAL_MS: Joi.number().integer().min(100).default(10000),
   SOCKET_MAX_BUFFER_BYTES: Joi.number().integer().min(1024).default(1_000_000),
   RESUME_WAIT_MS: Joi.number().integer().min(0).default(10_000),
@@ -85,6 +90,7 @@ const schema = Joi.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Joi.number().integer().min(1_000).default(5_000),
   METRICS: Joi.boolean().default(true),
   METRICS_TOKEN: Joi.string().min(16),
+  REPLAY_CONCURRENCY: Joi.number().integer().min(1).max(64).default(4),
   NODE_ENV: Joi.string().default('development'),
   AUTH: Joi.string().valid('jwt', 'none'),
   JWT_SECRET: Joi.string().min(32),
@@ -170,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: value.TRUST_PROXY,
     shutdownTimeoutMs: value.SHUTDOWN_TIMEOUT_MS,
     eventRetentionHours: value.EVENT_RETENTION_HOURS,
+    eventPruneIntervalMs: value.EVENT_PRUNE_INTERVAL_MS,
     listenerCheckIntervalMs: value.LISTENER_CHECK_INTERVAL_MS,
     socketMaxBufferBytes: value.SOCKET_MAX_BUFFER_BYTES,
     resumeWaitMs: value.RESUME_WAIT_MS,
@@ -184,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepAliveTimeoutMs: value.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     metrics: { enabled: value.METRICS, token: value.METRICS_TOKEN },
+    replayConcurrency: value.REPLAY_CONCURRENCY,
     logLevel: value.LOG_LEVEL,
   };
 }

@@ -40,14 +40,19 @@ export interface Database {
   sql: Sql;
   pool: Pool;
   /**
-   * The event feed's own two connections, so live delivery and replays never queue behind
-   * API requests in the pool (nor API requests behind them). Not observed.
+   * The event feed's own two connections, so live delivery never queues behind API
+   * requests in the pool (nor API requests behind it). Not observed.
    */
   feedSql: Sql;
   /** Connections of each pool now, for metrics. */
   poolStats(): Record<string, { total: number; idle: number; waiting: number }>;
   /** Runs `fn` for a request: statements it sends are cancelled when `signal` aborts. */
   forRequest<T>(signal: AbortSignal, fn: () => T): T;
+  /**
+   * Two more for replaying rooms to resuming clients: a flood of old cursors waits for
+   * these, never for the connections live delivery reads on. Not observed.
+   */
+  replaySql: Sql;
   /** Calls `listener` for every statement an API path sends (diagnostics, query-count tests). */
   observe(listener: () => void): () => void;
   close(): Promise<void>;
@@ -83,6 +88,7 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
   };
   const pool = newPool(opts.poolMax, 'chat-api', opts.statementTimeoutMs);
   const feedPool = newPool(2, 'chat-feed', opts.feedStatementTimeoutMs);
+  const replayPool = newPool(2, 'chat-replay', opts.feedStatementTimeoutMs);
 
   const requests = new AsyncLocalStorage<AbortSignal>();
   const observers = new Set<() => void>();
@@ -101,10 +107,15 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
     pool,
     // the feed serves every socket of the instance: no one request's signal applies
     feedSql: statementRunner(feedPool, { timeoutMs: opts.feedStatementTimeoutMs, prepare, signal: () => undefined }),
+    replaySql: statementRunner(replayPool, {
+      timeoutMs: opts.feedStatementTimeoutMs,
+      prepare,
+      signal: () => undefined,
+    }),
     forRequest: (signal, fn) => requests.run(signal, fn),
     poolStats: () =>
       Object.fromEntries(
-        Object.entries({ api: pool, feed: feedPool }).map(([name, p]) => [
+        Object.entries({ api: pool, feed: feedPool, replay: replayPool }).map(([name, p]) => [
           name,
           { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount },
         ]),
@@ -114,7 +125,7 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
       return () => observers.delete(listener);
     },
     async close() {
-      await Promise.all([sequelize.close(), pool.end(), feedPool.end()]);
+      await Promise.all([sequelize.close(), pool.end(), feedPool.end(), replayPool.end()]);
     },
   };
 }

@@ -37,6 +37,26 @@ const TABLES: Record<Entity, { table: string; json: (alias: string) => string; r
 // ids travel as text (bigint exceeds a JS number); order by e.id, never by this text alias
 const EVENT_COLUMNS = 'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity_id, e.keys';
 
+/** Rows of the log, read in one statement with how far pruning had gone at that moment. */
+export interface LogRead {
+  prunedUpto: bigint;
+  rows: EventRow[];
+}
+
+/**
+ * Wraps a query of events so the same snapshot also reads events_pruned: pruning deletes
+ * a prefix of the log and moves `upto` in one statement, so a read that finds `upto` at
+ * or below where it started has lost nothing.
+ */
+const withPruned = (events: string) =>
+  `SELECT p.upto::text AS pruned_upto, e.* FROM events_pruned p
+   LEFT JOIN LATERAL (${events}) e ON true ORDER BY e.seq`;
+
+function logRead(rows: (EventRow & { pruned_upto: string; seq: string | null })[]): LogRead {
+  const events = rows.filter((r) => r.seq !== null).map(({ pruned_upto: _, seq: __, ...row }) => row);
+  return { prunedUpto: BigInt(rows[0]?.pruned_upto ?? 0), rows: events };
+}
+
 export type EventStore = ReturnType<typeof createEventStore>;
 
 export function createEventStore(sql: Sql) {
@@ -78,24 +98,44 @@ export function createEventStore(sql: Sql) {
   return {
     render,
 
-    /** The newest committed event id: where a fresh feed starts. */
+    /** The newest committed event id (or where pruning emptied the log): where a fresh feed starts. */
     async head(): Promise<bigint> {
-      const [row] = await sql<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM events');
+      const [row] = await sql<{ id: string }>(
+        'SELECT greatest((SELECT max(id) FROM events), (SELECT upto FROM events_pruned), 0)::text AS id',
+      );
       return BigInt(row.id);
     },
 
-    async after(lastId: bigint, limit: number): Promise<EventRow[]> {
-      return sql<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`, [
-        lastId.toString(),
-        limit,
-      ]);
+    /** The next events of the whole log, and whether pruning has overtaken `lastId`. */
+    async after(lastId: bigint, limit: number): Promise<LogRead> {
+      const rows = await sql<EventRow & { pruned_upto: string; seq: string | null }>(
+        withPruned(`SELECT ${EVENT_COLUMNS}, e.id AS seq FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2`),
+        [lastId.toString(), limit],
+      );
+      return logRead(rows);
     },
 
-    async roomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, limit: number): Promise<EventRow[]> {
-      return sql<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
+    /** A room's events in (sinceId, uptoId], oldest first. */
+    async roomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, limit: number): Promise<LogRead> {
+      const rows = await sql<EventRow & { pruned_upto: string; seq: string | null }>(
+        withPruned(
+          `SELECT ${EVENT_COLUMNS}, e.id AS seq FROM events e
+           WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
+        ),
         [campaignId, sinceId.toString(), uptoId.toString(), limit],
       );
+      return logRead(rows);
+    },
+
+    /** How many events the room has in (sinceId, uptoId], counting no further than `cap`. */
+    async countRoomBetween(campaignId: string, sinceId: bigint, uptoId: bigint, cap: number) {
+      const [row] = await sql<{ n: number; pruned_upto: string }>(
+        `SELECT p.upto::text AS pruned_upto, (SELECT count(*)::int FROM (SELECT FROM events e
+           WHERE e.campaign_id = $1 AND e.id > $2 AND e.id <= $3 LIMIT $4) x) AS n
+         FROM events_pruned p`,
+        [campaignId, sinceId.toString(), uptoId.toString(), cap],
+      );
+      return { prunedUpto: BigInt(row.pruned_upto), count: row.n };
     },
 
     /** Events at or below this id may have been pruned. */
@@ -110,16 +150,6 @@ export function createEventStore(sql: Sql) {
         'SELECT CASE WHEN is_called THEN last_value ELSE 0 END::text AS v FROM events_id_seq',
       );
       return BigInt(row.v);
-    },
-
-    /** Deletes events older than the retention and records how far it went. */
-    async prune(retentionHours: number): Promise<void> {
-      await sql(
-        `WITH gone AS (DELETE FROM events WHERE created_at < now() - make_interval(secs => $1) RETURNING id)
-         UPDATE events_pruned SET upto = greatest(upto, (SELECT max(id) FROM gone))
-         WHERE EXISTS (SELECT 1 FROM gone)`,
-        [retentionHours * 3600],
-      );
     },
   };
 }

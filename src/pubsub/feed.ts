@@ -1,30 +1,50 @@
-import { AppError } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { cursorExpired, invalidCursor } from './cursors';
+import type { ReaderStore } from './event.readers';
 import type { ChangeEvent, EventStore } from './event.store';
+import { LogUpkeep } from './log.upkeep';
+import { Replayer, type ChunkSink, type Replayed } from './replay';
+import { RoomMarks } from './room.marks';
 
 export interface FeedOptions {
+  /** On the feed's own connections: live reads, and the short tail of a replay. */
   store: EventStore;
+  /** On the replay connections: the bulk of replays, which may wait. */
+  replayStore: EventStore;
+  /** The readers table: this feed's heartbeat, and pruning by every reader's position. */
+  readers: ReaderStore;
   /** Hands a batch, in commit order, to the local rooms. Synchronous on purpose. */
   deliver: (events: ChangeEvent[]) => void;
+  /** Tells every socket in a local room that it missed events for good, and takes it out. */
+  expireRooms: () => void;
   onError: (err: unknown, context: string) => void;
   batchSize?: number;
   /** A resume that would replay more than this is told to reload through REST. */
   replayLimit?: number;
+  /** Events per replay read. */
+  replayChunk?: number;
+  /** Replay reads running at once on this instance. */
+  replayConcurrency?: number;
   retentionHours: number;
+  /** Heartbeat and pruning period. */
   pruneIntervalMs?: number;
   /** How long a resume waits for this instance to reach a cursor another instance gave out. */
   reachTimeoutMs?: number;
 }
 
-const invalidCursor = () => new AppError(400, 'invalid_cursor', 'since is not a cursor of this server.');
-
-export const cursorExpired = () =>
-  new AppError(410, 'cursor_expired', 'The cursor is too old to replay from; reload the history through REST.');
+/** Where a subscribing socket's events go: replayed chunks, then the room. */
+export interface RoomSink {
+  send: ChunkSink;
+  /** Runs inside the queue: emits the last missed events and joins the room. */
+  join: (tail: ChangeEvent[]) => void;
+}
 
 /**
  * This instance's reader of the events log. Everything that touches the delivery
  * position runs one at a time on a queue: fetching new events, and joining a socket to
- * a room after replaying what it missed. So a joining socket sees every event exactly
- * once: replayed up to the position, live after it.
+ * a room. A resuming socket gets the bulk of what it missed outside the queue, up to a
+ * position already delivered, then inside it only the tail up to the current position,
+ * then joins: every event exactly once, replayed up to the position, live after it.
  */
 export class Feed {
   private position = 0n;
@@ -32,29 +52,53 @@ export class Feed {
   private fetchQueued = false;
   private started = false;
   private stopped = false;
-  private pruneTimer?: NodeJS.Timeout;
   private waiters: { target: bigint; resolve: () => void }[] = [];
+  private readonly marks = new RoomMarks();
+  private readonly replayer: Replayer;
+  private readonly upkeep: LogUpkeep;
+  /** For metrics: `gaps` counts the times pruning overtook this feed (its rooms were expired). */
+  readonly stats = { gaps: 0 };
 
-  constructor(private readonly opts: FeedOptions) {}
+  constructor(private readonly opts: FeedOptions) {
+    this.upkeep = new LogUpkeep({
+      readers: opts.readers,
+      instance: randomUUID(),
+      position: () => this.position,
+      retentionHours: opts.retentionHours,
+      intervalMs: opts.pruneIntervalMs ?? 60_000,
+      onError: opts.onError,
+    });
+    this.replayer = new Replayer({
+      store: opts.replayStore,
+      limit: this.replayLimit,
+      chunk: opts.replayChunk ?? 500,
+      concurrency: opts.replayConcurrency ?? 4,
+    });
+  }
+
+  private get replayLimit(): number {
+    return this.opts.replayLimit ?? 10_000;
+  }
 
   async start(): Promise<void> {
     if (this.started) return;
     this.position = await this.opts.store.head();
+    this.marks.reset(this.position);
     this.started = true;
-    this.pruneTimer = setInterval(
-      () =>
-        this.opts.store.prune(this.opts.retentionHours).catch((err) => this.opts.onError(err, 'event pruning failed')),
-      this.opts.pruneIntervalMs ?? 60_000,
-    );
-    this.pruneTimer.unref();
+    await this.upkeep.start();
     this.poke();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.pruneTimer);
     for (const w of this.waiters.splice(0)) w.resolve();
     await this.queue;
+    await this.upkeep.stop();
+  }
+
+  /** Prunes the log now (it also does on a timer); returns what it deleted, in how many statements. */
+  prune(): Promise<{ deleted: number; batches: number }> {
+    return this.upkeep.prune();
   }
 
   /** Last event id delivered to this instance's rooms. */
@@ -73,27 +117,31 @@ export class Feed {
   }
 
   /**
-   * Replays the room's events after `since` (if given) and calls `join` with them while
-   * no delivery runs; returns the cursor the socket is now at.
+   * Sends the room's events after `since` (if given) to the sink, then joins it to the
+   * room while no delivery runs; returns the cursor the socket is now at.
    */
-  async subscribe(
-    campaignId: string,
-    since: string | undefined,
-    join: (missed: ChangeEvent[]) => void,
-  ): Promise<string> {
-    const from = since === undefined ? undefined : await this.checkCursor(since);
-    if (from !== undefined && from > this.position) await this.reach(from);
+  async subscribe(campaignId: string, since: string | undefined, sink: RoomSink): Promise<string> {
+    if (since === undefined) return this.exclusive(async () => (sink.join([]), this.cursor));
+    const from = await this.checkCursor(since);
+    if (from > this.position) await this.reach(from);
+    const replayed = await this.replayer.run(campaignId, from, this.position, sink.send);
     return this.exclusive(async () => {
-      let missed: ChangeEvent[] = [];
-      if (from !== undefined && from < this.position) {
-        const limit = this.opts.replayLimit ?? 10_000;
-        const rows = await this.opts.store.roomBetween(campaignId, from, this.position, limit + 1);
-        if (rows.length > limit) throw cursorExpired();
-        missed = await this.opts.store.render(rows);
-      }
-      join(missed);
-      return this.position.toString();
+      sink.join(await this.tail(campaignId, from, replayed));
+      return this.cursor;
     });
+  }
+
+  /** What the room got between the replay's end and the position (inside the queue). */
+  private async tail(campaignId: string, from: bigint, replayed: Replayed): Promise<ChangeEvent[]> {
+    if (this.marks.quietAfter(campaignId, replayed.last)) return [];
+    const room = await this.opts.store.roomBetween(
+      campaignId,
+      replayed.last,
+      this.position,
+      this.replayLimit - replayed.rows + 1,
+    );
+    if (room.prunedUpto > from || replayed.rows + room.rows.length > this.replayLimit) throw cursorExpired();
+    return this.opts.store.render(room.rows);
   }
 
   private async checkCursor(since: string): Promise<bigint> {
@@ -129,13 +177,36 @@ export class Feed {
   private async drain(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500;
     for (;;) {
-      const rows = await this.opts.store.after(this.position, batchSize);
+      const { prunedUpto, rows } = await this.opts.store.after(this.position, batchSize);
+      if (prunedUpto > this.position) {
+        this.skipTo(prunedUpto);
+        continue;
+      }
       if (!rows.length) return;
       const events = await this.opts.store.render(rows);
       this.opts.deliver(events);
-      this.position = BigInt(rows[rows.length - 1].id);
-      this.waiters = this.waiters.filter((w) => (w.target <= this.position ? (w.resolve(), false) : true));
+      this.marks.record(rows, this.position);
+      this.advance(BigInt(rows[rows.length - 1].id));
       if (rows.length < batchSize) return;
     }
+  }
+
+  /**
+   * Pruning deleted events this instance never delivered (it was frozen or cut off for
+   * longer than readers are waited for). Its rooms cannot be patched up: each socket is
+   * told and taken out, to resubscribe and reload the history through REST.
+   */
+  private skipTo(prunedUpto: bigint): void {
+    this.stats.gaps++;
+    const lost = `events ${this.position + 1n}..${prunedUpto}`;
+    this.opts.onError(new Error(`${lost} were pruned before this instance read them`), 'feed fell behind pruning');
+    this.opts.expireRooms();
+    this.marks.reset(prunedUpto);
+    this.advance(prunedUpto);
+  }
+
+  private advance(position: bigint): void {
+    this.position = position;
+    this.waiters = this.waiters.filter((w) => (w.target <= position ? (w.resolve(), false) : true));
   }
 }

@@ -78,6 +78,12 @@ export interface ServerToClientEvents {
   'data:deleted': (e: LiveEvent<{ id: string; chat: string | null; campaign: string | null }>) => void;
   'campaign:updated': (e: LiveEvent<CampaignFields>) => void;
   'campaign:deleted': (e: LiveEvent<{ id: string }>) => void;
+  /**
+   * This server lost events of the room before delivering them (it fell behind the log's
+   * pruning) and has taken the socket out of it: subscribe again without `since` and
+   * reload the history through REST.
+   */
+  'room:expired': (e: { campaign: string; code: 'cursor_expired'; message: string }) => void;
   /** Sent just before the server disconnects a socket whose token expired. */
   'auth:expired': (e: { message: string }) => void;
 }

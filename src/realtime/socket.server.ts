@@ -2,14 +2,11 @@ import type { Server as HttpServer } from 'node:http';
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
-import { AppError, fromDatabaseError, NotFoundError, ValidationError } from '../errors';
-
-import type { ChangeEvent } from '../pubsub/event.store';
+import { AppError, fromDatabaseError, ValidationError } from '../errors';
 import type { Feed } from '../pubsub/feed';
 import { chatCreate } from '../schemas/chat.schemas';
 import { toFieldErrors, uuid, VALIDATE_OPTIONS } from '../schemas/common';
 import { dataCreate } from '../schemas/data.schemas';
-import { requireScope, sees } from '../auth/principal';
 import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
 import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type SocketData } from './socket.auth';
@@ -21,17 +18,17 @@ import {
   type AckError,
   type ClientToServerEvents,
   type ServerToClientEvents,
+  type SubscribeRequest,
 } from './protocol';
+import { roomSubscriber } from './rooms';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh']);
 
 const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(40) });
 const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
-
-const campaignNotFound = () => new NotFoundError('Campaign not found.');
 
 function validated<T>(schema: Joi.ObjectSchema, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -96,23 +93,10 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     });
     const leaveHidden = leaveHiddenRooms(socket, roomCampaign);
     socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
+    const subscribeRoom = roomSubscriber(socket, services, opts.feed);
     socket.on(
       'subscribe',
-      handler(logger, async (payload) => {
-        const { campaignId, since } = validated<{ campaignId: string; since?: string }>(subscribeSchema, payload);
-        const p = socket.data.principal;
-        if (!(await services.campaigns.visible(campaignId, p))) throw campaignNotFound();
-        requireScope(p, 'read');
-        let replayed = 0;
-        const cursor = await opts.feed().subscribe(campaignId, since, (missed) => {
-          // the token may have been refreshed to fewer campaigns while this waited
-          if (!socket.connected || !sees(socket.data.principal, campaignId)) throw campaignNotFound();
-          for (const e of missed) emitEvent(socket, e);
-          replayed = missed.length;
-          void socket.join(campaignRoom(campaignId));
-        });
-        return { cursor, replayed };
-      }),
+      handler(logger, async (payload) => subscribeRoom(validated<SubscribeRequest>(subscribeSchema, payload))),
     );
     socket.on(
       'unsubscribe',
@@ -136,16 +120,4 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     );
   });
   return io;
-}
-
-type Emitter = { emit(name: ChangeEvent['name'], payload: never): unknown };
-
-const emitEvent = (target: Emitter, e: ChangeEvent) =>
-  target.emit(e.name, { cursor: e.cursor, campaign: e.campaign, data: e.data } as never);
-
-/** Emits a batch to this instance's own sockets; the in-memory adapter never crosses instances. */
-export function deliverTo(io: RealtimeServer) {
-  return (events: ChangeEvent[]): void => {
-    for (const e of events) emitEvent(io.to(campaignRoom(e.campaign)), e);
-  };
 }

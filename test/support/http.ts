@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { App } from '../../src/app';
 
-export const api = (app: App) => request(app.url);
+export const api = (app: Pick<App, 'url'>) => request(app.url);
 
 export async function createCampaign(app: App, body: Record<string, unknown> = {}) {
   const res = await api(app)

@@ -38,7 +38,7 @@ export function connectWithToken(app: App, token?: string): Promise<ClientSocket
 }
 
 /** A real socket.io-client over loopback, recording every live event it receives. */
-export async function openClient(app: App): Promise<{ socket: ClientSocket; received: Received[] }> {
+export async function openClient(app: Pick<App, 'url'>): Promise<{ socket: ClientSocket; received: Received[] }> {
   const socket: ClientSocket = connect(app.url, { transports: ['websocket'], reconnection: false, forceNew: true });
   const received: Received[] = [];
   for (const name of EVENT_NAMES) {

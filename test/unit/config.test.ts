@@ -24,6 +24,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       shutdownTimeoutMs: 10000,
       eventRetentionHours: 24,
+      eventPruneIntervalMs: 60000,
+      replayConcurrency: 4,
       listenerCheckIntervalMs: 10000,
       logLevel: 'info',
     });

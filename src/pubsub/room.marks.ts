@@ -1,0 +1,30 @@
+import type { EventRow } from './event.store';
+
+/**
+ * The id of the last event delivered to each room, so a socket joining a quiet room skips
+ * the query for what it missed. Bounded: past `max` rooms it forgets them all and keeps
+ * only a floor that no forgotten room's last event is above.
+ */
+export class RoomMarks {
+  private readonly marks = new Map<string, bigint>();
+  private floor = 0n;
+
+  constructor(private readonly max = 10_000) {}
+
+  /** Nothing is known about rooms below `floor`: every room may have an event up to it. */
+  reset(floor: bigint): void {
+    this.marks.clear();
+    this.floor = floor;
+  }
+
+  /** Records a delivered batch; `before` is the position the batch was read after. */
+  record(rows: EventRow[], before: bigint): void {
+    if (this.marks.size > this.max) this.reset(before);
+    for (const r of rows) this.marks.set(r.campaign_id, BigInt(r.id));
+  }
+
+  /** True when the room certainly got no event after `id`. */
+  quietAfter(campaignId: string, id: bigint): boolean {
+    return (this.marks.get(campaignId) ?? this.floor) <= id;
+  }
+}

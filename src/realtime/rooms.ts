@@ -1,0 +1,96 @@
+import type { EventEmitter } from 'node:events';
+import { requireScope, sees } from '../auth/principal';
+import { NotFoundError } from '../errors';
+import type { ChangeEvent } from '../pubsub/event.store';
+import type { Feed } from '../pubsub/feed';
+import type { Services } from '../services';
+import { campaignRoom, roomCampaign, type SubscribeRequest } from './protocol';
+import type { ChatSocket, RealtimeServer } from './socket.server';
+
+const campaignNotFound = () => new NotFoundError('Campaign not found.');
+
+type Emitter = { emit(name: ChangeEvent['name'], payload: never): unknown };
+
+const emitEvent = (target: Emitter, e: ChangeEvent) =>
+  target.emit(e.name, { cursor: e.cursor, campaign: e.campaign, data: e.data } as never);
+
+/** Emits a batch to this instance's own sockets; the in-memory adapter never crosses instances. */
+export function deliverTo(io: RealtimeServer) {
+  return (events: ChangeEvent[]): void => {
+    for (const e of events) emitEvent(io.to(campaignRoom(e.campaign)), e);
+  };
+}
+
+/** Tells every socket in a local campaign room that the room lost events, and takes it out. */
+export function expireRooms(io: RealtimeServer) {
+  return (): void => {
+    const rooms = [...io.of('/').adapter.rooms.keys()].filter((room) => roomCampaign(room) !== undefined);
+    for (const room of rooms) {
+      const campaign = roomCampaign(room) as string;
+      io.to(room).emit('room:expired', {
+        campaign,
+        code: 'cursor_expired',
+        message: 'Events of this room were lost on this server; subscribe again and reload the history through REST.',
+      });
+      io.in(room).socketsLeave(room);
+    }
+  };
+}
+
+/**
+ * Resolves once the connection has handed what it buffered to the transport (or closed),
+ * so a replay sends its next chunk at the pace the client reads, not into memory.
+ */
+function flushed(socket: ChatSocket): Promise<void> {
+  const conn = socket.conn as unknown as EventEmitter & { writeBuffer?: unknown[] };
+  if (!socket.connected || !conn.writeBuffer?.length) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      conn.off('drain', done);
+      conn.off('close', done);
+      resolve();
+    };
+    conn.on('drain', done);
+    conn.on('close', done);
+  });
+}
+
+/**
+ * The subscribe handler of one connection. Its subscribes run one after another: a client
+ * resubscribing its rooms after a reconnect waits its turn, and a connection never holds
+ * more than one replay.
+ */
+export function roomSubscriber(socket: ChatSocket, services: Services, feed: () => Feed) {
+  let turn: Promise<unknown> = Promise.resolve();
+  return (req: SubscribeRequest): Promise<{ cursor: string; replayed: number }> => {
+    const run = turn.then(() => subscribeOnce(socket, services, feed(), req));
+    turn = run.catch(() => undefined);
+    return run;
+  };
+}
+
+async function subscribeOnce(socket: ChatSocket, services: Services, feed: Feed, req: SubscribeRequest) {
+  const { campaignId, since } = req;
+  // the token may have been refreshed to fewer campaigns while this waited
+  const stillWanted = () => {
+    if (!socket.connected || !sees(socket.data.principal, campaignId)) throw campaignNotFound();
+  };
+  stillWanted();
+  const p = socket.data.principal;
+  if (!(await services.campaigns.visible(campaignId, p))) throw campaignNotFound();
+  requireScope(p, 'read');
+  let replayed = 0;
+  const emitAll = (events: ChangeEvent[]) => {
+    stillWanted();
+    for (const e of events) emitEvent(socket, e);
+    replayed += events.length;
+  };
+  const cursor = await feed.subscribe(campaignId, since, {
+    send: (events) => (emitAll(events), flushed(socket)),
+    join: (tail) => {
+      emitAll(tail);
+      void socket.join(campaignRoom(campaignId));
+    },
+  });
+  return { cursor, replayed };
+}

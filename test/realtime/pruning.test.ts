@@ -1,0 +1,90 @@
+import type { App } from '../../src/app';
+import { startApp } from '../support/app';
+import { createTestDatabase, sql } from '../support/db';
+
+const apps: App[] = [];
+afterAll(() => Promise.all(apps.map((app) => app.stop())));
+
+/** An instance whose timer stays out of the way: each test prunes when it chooses. */
+async function instance(url: string): Promise<App> {
+  const app = await startApp(url, { eventPruneIntervalMs: 60_000 });
+  apps.push(app);
+  return app;
+}
+
+const logIds = async (url: string) =>
+  (await sql<{ id: string }>(url, 'SELECT id::text AS id FROM events ORDER BY id')).map((r) => r.id);
+
+const prunedUpto = async (url: string) =>
+  (await sql<{ upto: string }>(url, 'SELECT upto::text AS upto FROM events_pruned'))[0].upto;
+
+describe('pruning the events log', () => {
+  it('keeps events a live but slow reader has not read, however old, until it stops heartbeating', async () => {
+    const url = await createTestDatabase();
+    const [campaign] = await sql<{ id: string }>(url, `INSERT INTO campaigns (title) VALUES ('Old') RETURNING id`);
+    await sql(url, `INSERT INTO chats (campaign_id, author, message) SELECT $1, 'ai', 'm' FROM generate_series(1, 6)`, [
+      campaign.id,
+    ]);
+    await sql(url, `UPDATE events SET created_at = now() - interval '2 days'`); // all past the 24 h retention
+    const log = await logIds(url);
+    expect(log).toHaveLength(6);
+    const app = await instance(url); // it has read them all: it starts at the head
+    // another instance, alive (it heartbeats) but only halfway through the log
+    const [slow] = await sql<{ instance: string }>(
+      url,
+      'INSERT INTO event_readers (instance, position) VALUES (gen_random_uuid(), $1) RETURNING instance',
+      [log[2]],
+    );
+
+    await app.feed.prune();
+    expect(await logIds(url)).toEqual(log.slice(3));
+    expect(await prunedUpto(url)).toBe(log[2]);
+
+    // it stops heartbeating (crashed, frozen): after a few intervals it no longer holds pruning back
+    await sql(url, `UPDATE event_readers SET seen_at = now() - interval '1 hour' WHERE instance = $1`, [slow.instance]);
+    await app.feed.prune();
+    expect(await logIds(url)).toEqual([]);
+    expect(await prunedUpto(url)).toBe(log[5]);
+    const readers = await sql<{ instance: string }>(url, 'SELECT instance FROM event_readers');
+    expect(readers).toHaveLength(1); // the stale row was swept; this instance's own is left
+  });
+
+  it('200,000 aged events go in bounded batches, each its own statement', async () => {
+    const url = await createTestDatabase();
+    await sql(
+      url,
+      `INSERT INTO events (campaign_id, entity, op, entity_id, keys, created_at)
+       SELECT gen_random_uuid(), 'chat', 'created', gen_random_uuid(), '{}', now() - interval '2 days'
+       FROM generate_series(1, 200000)`,
+    );
+    const [{ max }] = await sql<{ max: string }>(url, 'SELECT max(id)::text AS max FROM events');
+    const app = await instance(url);
+
+    expect(await app.feed.prune()).toEqual({ deleted: 200_000, batches: 20 });
+    expect(await logIds(url)).toEqual([]);
+    expect(await prunedUpto(url)).toBe(max);
+  }, 60_000);
+
+  it('only ever deletes a prefix of the log: an event within the retention stops it', async () => {
+    const url = await createTestDatabase();
+    const [campaign] = await sql<{ id: string }>(url, `INSERT INTO campaigns (title) VALUES ('Mixed') RETURNING id`);
+    await sql(url, `INSERT INTO chats (campaign_id, author, message) SELECT $1, 'ai', 'm' FROM generate_series(1, 4)`, [
+      campaign.id,
+    ]);
+    const log = await logIds(url);
+    // a long transaction's events can be older than ones committed before them
+    await sql(url, `UPDATE events SET created_at = now() - interval '2 days' WHERE id <> $1`, [log[1]]);
+    const app = await instance(url);
+    await app.feed.prune();
+    expect(await logIds(url)).toEqual(log.slice(1));
+    expect(await prunedUpto(url)).toBe(log[0]);
+  });
+
+  it('a stopped instance leaves the readers table', async () => {
+    const url = await createTestDatabase();
+    const app = await instance(url);
+    expect(await sql(url, 'SELECT 1 FROM event_readers')).toHaveLength(1);
+    await app.stop();
+    expect(await sql(url, 'SELECT 1 FROM event_readers')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,171 @@
+import type { App } from '../../src/app';
+import type { Ack } from '../../src/realtime/protocol';
+import { startApp } from '../support/app';
+import { createTestDatabase, sql } from '../support/db';
+import { createCampaign } from '../support/http';
+import { eventually, openClient, sleep, subscribe, type ClientSocket, type Received } from '../support/sockets';
+
+const FLOOD_CHATS = 3_000;
+/** How far back the flooders' cursor is: two replay chunks, the second one partial. */
+const REPLAYED = 600;
+const FLOODERS = 20;
+const SUBSCRIBES_EACH = 10;
+
+let url: string;
+let a: App;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  url = await createTestDatabase();
+  a = await startApp(url);
+});
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await a.stop();
+});
+
+async function client() {
+  const c = await openClient(a);
+  sockets.push(c.socket);
+  return c;
+}
+
+/** The room's events in log order: the ground truth a subscriber must match. */
+const logOf = (campaign: string) =>
+  sql<{ cursor: string; id: string }>(
+    url,
+    `SELECT e.id::text AS cursor, e.entity_id AS id FROM events e WHERE e.campaign_id = $1 ORDER BY e.id`,
+    [campaign],
+  );
+
+const headCursor = async () =>
+  (await sql<{ id: string }>(url, 'SELECT coalesce(max(id), 0)::text AS id FROM events'))[0].id;
+
+/** A campaign holding `count` chats written by one SQL statement (the triggers log each one). */
+async function campaignWithChats(count: number): Promise<{ id: string; before: string }> {
+  const campaign = await createCampaign(a, { title: 'Flooded' });
+  const before = await headCursor();
+  await sql(
+    url,
+    `INSERT INTO chats (campaign_id, author, message) SELECT $1, 'ai', 'old ' || n FROM generate_series(1, $2) n`,
+    [campaign.id, count],
+  );
+  return { id: campaign.id, before };
+}
+
+/** A subscribe with a deadline long enough for a replay queued behind others. */
+const slowSubscribe = (socket: ClientSocket, campaignId: string, since: string) =>
+  (socket.timeout(60_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<{ cursor: string }>> })
+    .emitWithAck('subscribe', { campaignId, since })
+    .then((ack) => {
+      if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
+      return ack;
+    });
+
+/** Sends `SUBSCRIBES_EACH` subscribes at once; records where each acknowledgement fell in the stream. */
+async function flood(campaignId: string, since: string) {
+  const c = await client();
+  const acks: { at: number; cursor: string }[] = [];
+  const done = Promise.all(
+    Array.from({ length: SUBSCRIBES_EACH }, () =>
+      slowSubscribe(c.socket, campaignId, since).then((ack) =>
+        acks.push({ at: c.received.length, cursor: ack.cursor }),
+      ),
+    ),
+  );
+  return { ...c, acks, done };
+}
+
+/** Posts chats one at a time on a socket; each one's time from its acknowledgement to its arrival. */
+async function measureLive(writer: ClientSocket, watcher: Received[], campaign: string, until: () => boolean) {
+  const latencies: number[] = [];
+  for (let i = 0; !until() || latencies.length < 100; i++) {
+    const ack = await slowChat(writer, campaign, `live ${i}`);
+    const acked = Date.now();
+    const id = ack.data.id;
+    await eventually(() => watcher.some((r) => r.event.data.id === id), 30_000, `live chat ${i}`);
+    latencies.push(Math.max(0, Date.now() - acked));
+    await sleep(10); // a steady trickle, not a second flood
+  }
+  return latencies;
+}
+
+const slowChat = (socket: ClientSocket, campaign: string, message: string) =>
+  (socket.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<{ data: { id: string } }>> })
+    .emitWithAck('chat:create', { campaign, author: 'human', message })
+    .then((ack) => {
+      if (!ack.ok) throw new Error(`chat:create failed: ${JSON.stringify(ack.error)}`);
+      return ack;
+    });
+
+const p99 = (values: number[]) => [...values].sort((x, y) => x - y)[Math.ceil(values.length * 0.99) - 1];
+
+const pairs = (received: Received[]) => received.map((r) => ({ cursor: r.event.cursor, id: r.event.data.id }));
+
+describe('replay flood', () => {
+  it('200 old-cursor subscribes at once do not hold back live delivery, and each gets its events once, in order', async () => {
+    const flooded = await campaignWithChats(FLOOD_CHATS);
+    // 200 replays of 600 events: 120,000 events, all into this process's own clients
+    const since = (await logOf(flooded.id))[FLOOD_CHATS - REPLAYED - 1].cursor;
+    const live = await createCampaign(a, { title: 'Live' });
+    const watcher = await client();
+    await subscribe(watcher.socket, live.id);
+    const writer = await client();
+
+    const started = Date.now();
+    const flooders = await Promise.all(Array.from({ length: FLOODERS }, () => flood(flooded.id, since)));
+    let finished = false;
+    const allDone = Promise.all(flooders.map((f) => f.done)).finally(() => (finished = true));
+    const latencies = await measureLive(writer.socket, watcher.received, live.id, () => finished);
+    await allDone;
+    const worst = p99(latencies);
+    console.log(`flood: ${Date.now() - started} ms; live: ${latencies.length} chats, p99 ${worst} ms`);
+
+    // live events of the flooded room, after every replay: each flooder is in the room once
+    for (let i = 0; i < 3; i++) await slowChat(writer.socket, flooded.id, `after ${i}`);
+    const log = await logOf(flooded.id);
+    expect(log).toHaveLength(FLOOD_CHATS + 3);
+    await eventually(
+      () => flooders.every((f) => f.received.length >= SUBSCRIBES_EACH * REPLAYED + 3),
+      20_000,
+      'live events after the flood',
+    );
+    await sleep(300); // a duplicate would arrive by now
+
+    const replay = log.slice(FLOOD_CHATS - REPLAYED, FLOOD_CHATS);
+    for (const f of flooders) {
+      // subscribes of one connection run one after another: each replay is one stretch of the stream
+      expect(f.acks.map((x) => x.at)).toEqual(Array.from({ length: SUBSCRIBES_EACH }, (_, k) => (k + 1) * REPLAYED));
+      for (let k = 0; k < SUBSCRIBES_EACH; k++) {
+        expect(pairs(f.received.slice(k * REPLAYED, (k + 1) * REPLAYED))).toEqual(replay);
+      }
+      expect(pairs(f.received.slice(SUBSCRIBES_EACH * REPLAYED))).toEqual(log.slice(FLOOD_CHATS));
+    }
+    expect(worst).toBeLessThan(500);
+  }, 120_000);
+
+  it('a replay with writes to the same room going on: every event once, replayed then live, in order', async () => {
+    const room = await campaignWithChats(FLOOD_CHATS);
+    const writer = await client();
+    const reader = await client();
+    let written = 0;
+    let writing = true;
+    const writes = (async () => {
+      while (writing) {
+        await slowChat(writer.socket, room.id, `during ${written}`);
+        written++;
+      }
+    })();
+    await eventually(() => written >= 3, 15_000, 'writes before the subscribe');
+    const ack = await slowSubscribe(reader.socket, room.id, room.before);
+    const atAck = written;
+    await eventually(() => written >= atAck + 5, 15_000, 'writes after the subscribe');
+    writing = false;
+    await writes;
+    const log = await logOf(room.id);
+    await eventually(() => reader.received.length >= log.length, 20_000, 'the whole room');
+    await sleep(300);
+    expect(pairs(reader.received)).toEqual(log);
+    expect(BigInt(ack.cursor)).toBeGreaterThan(BigInt(log[FLOOD_CHATS - 1].cursor));
+  }, 60_000);
+});
