@@ -105,7 +105,14 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     readers: createReaderStore(db.feedSql),
     deliver: (events) => {
       deliverTo(io)(events);
-      metrics?.eventsDelivered.inc(events.length);
+      if (!metrics) return;
+      metrics.eventsDelivered.inc(events.length);
+      const now = Date.now();
+      for (const e of events) metrics.deliveryLag.observe(Math.max(0, now - e.committedAt) / 1000);
+    },
+    observer: metrics && {
+      replayed: (n) => metrics.replays.observe(n),
+      expired: (reason) => metrics.cursorExpired.inc({ reason }),
     },
     expireRooms: expireRooms(io),
     onError,

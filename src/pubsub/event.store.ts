@@ -12,6 +12,8 @@ export interface EventRow {
   op: Op;
   entity_id: string;
   keys: Record<string, string | null>;
+  /** When the change committed, epoch milliseconds. */
+  at: number;
 }
 
 /** What a room receives: `${entity}:${op}` with {cursor, campaign, data}. */
@@ -24,6 +26,8 @@ export interface ChangeEvent {
   campaign: string;
   /** The REST representation; for a delete, the id and foreign keys. */
   data: unknown;
+  /** When the change committed, epoch milliseconds (for the delivery-lag metric; not sent). */
+  committedAt: number;
 }
 
 /** Where each kind's rows live, how they render, and which room a row is in now. */
@@ -35,7 +39,8 @@ const TABLES: Record<Entity, { table: string; json: (alias: string) => string; r
 };
 
 // ids travel as text (bigint exceeds a JS number); order by e.id, never by this text alias
-const EVENT_COLUMNS = 'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity_id, e.keys';
+const EVENT_COLUMNS =
+  'e.id::text AS id, e.campaign_id, e.entity, e.op, e.entity_id, e.keys, (extract(epoch FROM e.created_at) * 1000)::float8 AS at';
 
 /** Rows of the log, read in one statement with how far pruning had gone at that moment. */
 export interface LogRead {
@@ -90,7 +95,8 @@ export function createEventStore(sql: Sql) {
       const row = current.get(`${r.entity}:${r.entity_id}`);
       if (r.op !== 'deleted' && row?.room !== r.campaign_id) continue;
       const data = r.op === 'deleted' ? r.keys : row?.j;
-      events.push({ name: `${r.entity}:${r.op}` as EventName, cursor: r.id, campaign: r.campaign_id, data });
+      const name = `${r.entity}:${r.op}` as EventName;
+      events.push({ name, cursor: r.id, campaign: r.campaign_id, data, committedAt: r.at });
     }
     return events;
   }

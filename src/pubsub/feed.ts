@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors';
 import { cursorExpired, invalidCursor } from './cursors';
 import type { ReaderStore } from './event.readers';
 import type { ChangeEvent, EventStore } from './event.store';
@@ -30,6 +31,15 @@ export interface FeedOptions {
   pruneIntervalMs?: number;
   /** How long a resume waits for this instance to reach a cursor another instance gave out. */
   reachTimeoutMs?: number;
+  /** Told of replays and of subscribers sent to reload (metrics). */
+  observer?: FeedObserver;
+}
+
+export interface FeedObserver {
+  /** A resuming socket was sent `events` events it had missed. */
+  replayed(events: number): void;
+  /** Subscribers were told to reload: an expired cursor, or rooms expired after a gap. */
+  expired(reason: 'cursor' | 'gap'): void;
 }
 
 /** Where a subscribing socket's events go: replayed chunks, then the room. */
@@ -122,13 +132,20 @@ export class Feed {
    */
   async subscribe(campaignId: string, since: string | undefined, sink: RoomSink): Promise<string> {
     if (since === undefined) return this.exclusive(async () => (sink.join([]), this.cursor));
-    const from = await this.checkCursor(since);
-    if (from > this.position) await this.reach(from);
-    const replayed = await this.replayer.run(campaignId, from, this.position, sink.send);
-    return this.exclusive(async () => {
-      sink.join(await this.tail(campaignId, from, replayed));
-      return this.cursor;
-    });
+    try {
+      const from = await this.checkCursor(since);
+      if (from > this.position) await this.reach(from);
+      const replayed = await this.replayer.run(campaignId, from, this.position, sink.send);
+      return await this.exclusive(async () => {
+        const tail = await this.tail(campaignId, from, replayed);
+        sink.join(tail);
+        this.opts.observer?.replayed(replayed.rows + tail.length);
+        return this.cursor;
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'cursor_expired') this.opts.observer?.expired('cursor');
+      throw err;
+    }
   }
 
   /** What the room got between the replay's end and the position (inside the queue). */
@@ -198,6 +215,7 @@ export class Feed {
    */
   private skipTo(prunedUpto: bigint): void {
     this.stats.gaps++;
+    this.opts.observer?.expired('gap');
     const lost = `events ${this.position + 1n}..${prunedUpto}`;
     this.opts.onError(new Error(`${lost} were pruned before this instance read them`), 'feed fell behind pruning');
     this.opts.expireRooms();

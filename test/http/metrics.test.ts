@@ -49,6 +49,31 @@ describe('GET /metrics', () => {
     sub.socket.disconnect();
   });
 
+  it('measures delivery lag from commit, replays and their sizes, and cursor_expired answers', async () => {
+    const campaign = await createCampaign(a);
+    const first = await openClient(a);
+    const { cursor } = await subscribe(first.socket, campaign.id);
+    for (const message of ['x', 'y']) {
+      await api(a).post('/api/chats/').send({ campaign: campaign.id, author: 'human', message }).expect(201);
+    }
+    await eventually(() => first.received.length === 2, 10_000, 'delivery');
+    const resumed = await openClient(a);
+    expect((await subscribe(resumed.socket, campaign.id, cursor)).replayed).toBe(2);
+    await sql(url, 'UPDATE events_pruned SET upto = (SELECT max(id) FROM events)');
+    const late = await openClient(a);
+    await expect(subscribe(late.socket, campaign.id, cursor)).rejects.toThrow(/cursor_expired/);
+
+    const text = await scrape(a);
+    expect(value(text, 'chat_event_delivery_lag_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(value(text, 'chat_event_delivery_lag_seconds_bucket{le="10"}')).toBe(
+      value(text, 'chat_event_delivery_lag_seconds_count'),
+    );
+    expect(value(text, 'chat_replay_events_count')).toBe(1);
+    expect(value(text, 'chat_replay_events_sum')).toBe(2);
+    expect(value(text, 'chat_cursor_expired_total{reason="cursor"}')).toBe(1);
+    for (const c of [first, resumed, late]) c.socket.disconnect();
+  });
+
   it('counts listener reconnects', async () => {
     const before = value(await scrape(b), 'chat_listener_reconnects_total');
     await sql(url, 'SELECT pg_terminate_backend($1)', [b.listener.backendPid]);
