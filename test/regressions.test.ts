@@ -215,3 +215,19 @@ it('a socket event without a payload, or with an unknown name, still gets an ack
   expect(noPayload).toMatchObject({ ok: false, error: { code: 'invalid' } });
   expect(await request(socket, 'no:such:event', {})).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
 });
+
+it('an unsubscribe sent right after a subscribe leaves the room that subscribe joined', async () => {
+  const room = await campaign();
+  const c = await client(app);
+  // not awaited in between: the subscribe's replay may still be running when unsubscribe arrives
+  const [subscribed, unsubscribed] = await Promise.all([
+    request(c.socket, 'subscribe', { campaignId: room, since: '0' }),
+    request(c.socket, 'unsubscribe', { campaignId: room }),
+  ]);
+  expect([subscribed.ok, unsubscribed.ok]).toEqual([true, true]);
+  const watcher = await client(app, room);
+  await chat(room, 'after');
+  await eventually(() => watcher.received.length === 1);
+  await sleep(200);
+  expect(c.received).toEqual([]);
+});

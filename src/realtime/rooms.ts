@@ -56,16 +56,21 @@ function flushed(socket: ChatSocket): Promise<void> {
 }
 
 /**
- * The subscribe handler of one connection. Its subscribes run one after another: a client
- * resubscribing its rooms after a reconnect waits its turn, and a connection never holds
- * more than one replay.
+ * The subscribe and unsubscribe handlers of one connection. They run one after another, in
+ * the order sent: a client resubscribing its rooms after a reconnect waits its turn, a
+ * connection never holds more than one replay, and an unsubscribe sent right after a
+ * subscribe leaves the room that subscribe joins.
  */
 export function roomSubscriber(socket: ChatSocket, services: Services, feed: () => Feed) {
   let turn: Promise<unknown> = Promise.resolve();
-  return (req: SubscribeRequest): Promise<{ cursor: string; replayed: number }> => {
-    const run = turn.then(() => subscribeOnce(socket, services, feed(), req));
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = turn.then(fn);
     turn = run.catch(() => undefined);
     return run;
+  };
+  return {
+    subscribe: (req: SubscribeRequest) => inTurn(() => subscribeOnce(socket, services, feed(), req)),
+    unsubscribe: (campaignId: string) => inTurn(async () => socket.leave(campaignRoom(campaignId))),
   };
 }
 

@@ -12,7 +12,6 @@ import { corsOrigin, type RateLimits } from '../config';
 import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type SocketData } from './socket.auth';
 import type { Services } from '../services';
 import {
-  campaignRoom,
   roomCampaign,
   type Ack,
   type AckError,
@@ -93,16 +92,15 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     });
     const leaveHidden = leaveHiddenRooms(socket, roomCampaign);
     socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
-    const subscribeRoom = roomSubscriber(socket, services, opts.feed);
+    const rooms = roomSubscriber(socket, services, opts.feed);
     socket.on(
       'subscribe',
-      handler(logger, async (payload) => subscribeRoom(validated<SubscribeRequest>(subscribeSchema, payload))),
+      handler(logger, async (payload) => rooms.subscribe(validated<SubscribeRequest>(subscribeSchema, payload))),
     );
     socket.on(
       'unsubscribe',
       handler(logger, async (payload) => {
-        const { campaignId } = validated<{ campaignId: string }>(unsubscribeSchema, payload);
-        await socket.leave(campaignRoom(campaignId));
+        await rooms.unsubscribe(validated<{ campaignId: string }>(unsubscribeSchema, payload).campaignId);
         return {};
       }),
     );
