@@ -9,7 +9,8 @@
  * Env: DURATION (10s), N_CAMPAIGNS (1000), CHATS_PER (5), DATAS_PER (2), REFERENCE_DIR
  * (default ../shared/reference/django-seed from the repo root). DATABASE_URL runs the server
  * against that database instead, which must be EMPTY (migrated or not): the seeder adds to it.
- * The server runs with AUTH=none and rate limits off (RATE_LIMIT_*_PER_MINUTE=0), like the reference.
+ * The server runs with AUTH=none, rate limits off (RATE_LIMIT_*_PER_MINUTE=0) and no in-flight cap
+ * (MAX_INFLIGHT_PER_CLIENT=0: wrk's 32 connections are one client), like the reference.
  * Results: bench-results/rest-<timestamp>.json (+ the reference's raw wrk output in rest-<timestamp>-reference/).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -137,8 +138,9 @@ async function measure(url: string, serverPid: number, pgDir: string, lua?: stri
 async function startServer(pgDir: string): Promise<Instance> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  // one client IP sends everything: rate limits off and the API open, as the reference is
-  Object.assign(env, { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
+  // one client IP sends everything: rate limits and the in-flight cap off, the API open, as the reference is
+  const open = { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' };
+  Object.assign(env, { ...open, MAX_INFLIGHT_PER_CLIENT: '0' });
   if (!env.DATABASE_URL) Object.assign(env, { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) });
   const server = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' });
   return group.start('server', port, server, { readyMs: 120_000, signal: interrupt.signal });
