@@ -5,16 +5,24 @@
  *
  *   npm run bench:rest                  # ours only
  *   npm run bench:rest -- --reference   # then the Django reference (also REFERENCE=1)
+ *   npm run bench:rest -- --pooler      # then ours again through PgBouncer (also POOLER=1)
+ *
+ * --pooler: this process runs the Postgres (so it outlives the first server), then, after the
+ * direct run, starts PgBouncer in transaction mode in front of it and restarts the server with
+ * DATABASE_URL through it (LISTEN_DATABASE_URL direct, DATABASE_POOL_MODE=transaction) for
+ * the same wrk runs; any non-2xx answer through the pooler fails the run.
  *
  * Env: DURATION (10s), N_CAMPAIGNS (1000), CHATS_PER (5), DATAS_PER (2), REFERENCE_DIR
  * (default ../shared/reference/django-seed from the repo root). DATABASE_URL runs the server
  * against that database instead, which must be EMPTY (migrated or not): the seeder adds to it.
- * The server runs with AUTH=none and rate limits off (RATE_LIMIT_*_PER_MINUTE=0), like the reference.
+ * The server runs with AUTH=none, rate limits off (RATE_LIMIT_*_PER_MINUTE=0) and no in-flight cap
+ * (MAX_INFLIGHT_PER_CLIENT=0: wrk's 32 connections are one client), like the reference.
  * Results: bench-results/rest-<timestamp>.json (+ the reference's raw wrk output in rest-<timestamp>-reference/).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
+import { POOLER, startPgBouncer } from './support/pgbouncer';
 import { cpuBusy, freePort, postmasterPid, processGroup, procField, sleep, type Instance } from './support/processes';
 
 const ROOT = resolve(__dirname, '..');
@@ -22,6 +30,7 @@ const REF_DIR = resolve(ROOT, process.env.REFERENCE_DIR ?? '../shared/reference/
 const SEEDER = join(REF_DIR, 'bench', 'seed-http.mjs');
 const DURATION = process.env.DURATION ?? '10s';
 const WITH_REFERENCE = process.argv.includes('--reference') || process.env.REFERENCE === '1';
+const WITH_POOLER = process.argv.includes('--pooler') || process.env.POOLER === '1';
 const WRK_ARGS = ['-t2', '-c32', `-d${DURATION}`, '--timeout', '10s', '--latency'];
 const ENDPOINTS = [
   { name: 'list-campaigns', label: 'GET /api/campaigns/?page=1', target: 20 },
@@ -134,14 +143,15 @@ async function measure(url: string, serverPid: number, pgDir: string, lua?: stri
 }
 
 /** Starts `node dist/main.js` on a free port, on a fresh cluster in pgDir unless DATABASE_URL is set. */
-async function startServer(pgDir: string): Promise<Instance> {
+async function startServer(pgDir: string, name = 'server', extra: NodeJS.ProcessEnv = {}): Promise<Instance> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  // one client IP sends everything: rate limits off and the API open, as the reference is
-  Object.assign(env, { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  // one client IP sends everything: rate limits and the in-flight cap off, the API open, as the reference is
+  const open = { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' };
+  Object.assign(env, { ...open, MAX_INFLIGHT_PER_CLIENT: '0' });
   if (!env.DATABASE_URL) Object.assign(env, { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) });
   const server = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' });
-  return group.start('server', port, server, { readyMs: 120_000, signal: interrupt.signal });
+  return group.start(name, port, server, { readyMs: 120_000, signal: interrupt.signal });
 }
 
 /** Seeds through the public API with the reference seeder; returns the URLs and the POST script. */
@@ -155,21 +165,36 @@ async function seed(base: string, tmp: string) {
   const body = JSON.stringify({ campaign: state.postCampaign, author: 'human', message: 'benchmark chat message' });
   const script = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', `wrk.body = '${body}'`];
   fs.writeFileSync(lua, script.join('\n') + '\n');
-  return { detail: `${base}/api/chats/${state.detailChat}/`, lua };
+  return { detail: `/api/chats/${state.detailChat}/`, lua };
 }
 
-async function benchOurs(): Promise<Results<OurResult>> {
+/** The three wrk runs against one server; dataDir is its cluster's, for the PSS samples. */
+async function endpoints(server: Instance, dataDir: string, detail: string, lua: string): Promise<Results<OurResult>> {
+  const [base, pid] = [server.url, server.proc.pid ?? 0];
+  return {
+    'list-campaigns': await measure(`${base}/api/campaigns/?page=1`, pid, dataDir),
+    'get-chat': await measure(`${base}${detail}`, pid, dataDir),
+    'post-chat': await measure(`${base}/api/chats/`, pid, dataDir, lua),
+  };
+}
+
+async function benchOurs(): Promise<{ ours: Results<OurResult>; pooled?: Results<OurResult>; poolerLog?: string[] }> {
   await run('npm', ['run', 'build']);
   try {
     const [tmp, pgDir] = [await group.tempDir('rest-bench-'), await group.tempDir('rest-bench-pg-')];
-    const { url: base, proc } = await startServer(pgDir);
-    const { detail, lua } = await seed(base, tmp);
-    const pid = proc.pid ?? 0;
-    return {
-      'list-campaigns': await measure(`${base}/api/campaigns/?page=1`, pid, pgDir),
-      'get-chat': await measure(detail, pid, pgDir),
-      'post-chat': await measure(`${base}/api/chats/`, pid, pgDir, lua),
-    };
+    // through the pooler the server restarts: the cluster must not be the first server's own
+    const ownCluster = WITH_POOLER && !process.env.DATABASE_URL;
+    const direct = ownCluster ? await group.startPostgres('chat', pgDir) : process.env.DATABASE_URL;
+    const dataDir = ownCluster ? join(pgDir, 'data') : pgDir;
+    const server = await startServer(pgDir, 'server', direct ? { DATABASE_URL: direct } : {});
+    const { detail, lua } = await seed(server.url, tmp);
+    const ours = await endpoints(server, dataDir, detail, lua);
+    if (!WITH_POOLER || !direct) return { ours };
+    await group.end(server);
+    const pooler = await startPgBouncer(group, direct);
+    const env = { DATABASE_URL: pooler.url, LISTEN_DATABASE_URL: direct, DATABASE_POOL_MODE: 'transaction' };
+    const pooled = await endpoints(await startServer(pgDir, 'pooled server', env), dataDir, detail, lua);
+    return { ours, pooled, poolerLog: pooler.problems() };
   } finally {
     await group.stop();
   }
@@ -186,9 +211,42 @@ async function benchReference(outDir: string): Promise<Results<WrkResult>> {
   return { 'list-campaigns': read('list-campaigns'), 'get-chat': read('get-chat'), 'post-chat': read('post-chat') };
 }
 
+const f = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+const row = (cells: string[]) => console.log(cells.map((c, i) => (i ? c.padStart(13) : c.padEnd(28))).join(''));
+
+/** Pooled over direct, per endpoint: req/s and p99 (above 1: more throughput, or a slower tail). */
+const poolerRatios = (direct: Results<OurResult>, pooled: Results<OurResult>) =>
+  Object.fromEntries(
+    ENDPOINTS.map(({ name }) => [
+      name,
+      { rps: pooled[name].rps / direct[name].rps, p99: pooled[name].p99Ms / direct[name].p99Ms },
+    ]),
+  ) as Results<{ rps: number; p99: number }>;
+
+function reportPooler(direct: Results<OurResult>, pooled: Results<OurResult>, poolerLog: string[]): void {
+  const ratios = poolerRatios(direct, pooled);
+  console.log(`\nours direct vs through PgBouncer (${POOLER.mode} mode, default_pool_size ${POOLER.defaultPoolSize})`);
+  row(['endpoint', 'direct req/s', 'pooled req/s', 'ratio', 'direct p99', 'pooled p99', 'p99 ratio', 'non-2xx d/p']);
+  for (const { name, label } of ENDPOINTS) {
+    const [d, p, r] = [direct[name], pooled[name], ratios[name]];
+    row([
+      label,
+      f(d.rps),
+      f(p.rps),
+      `${f(r.rps, 2)}×`,
+      f(d.p99Ms, 2),
+      f(p.p99Ms, 2),
+      `${f(r.p99, 2)}×`,
+      `${d.non2xx}/${p.non2xx}`,
+    ]);
+    if (p.socketErrors) console.log(`  pooled: ${p.socketErrors}`);
+  }
+  const failed = ENDPOINTS.filter(({ name }) => pooled[name].non2xx > 0).map(({ label }) => label);
+  if (failed.length) console.log(`FAILED: non-2xx answers through the pooler on ${failed.join(', ')}`);
+  if (poolerLog.length) console.log(`pgbouncer logged ${poolerLog.length} warnings/errors, first: ${poolerLog[0]}`);
+}
+
 function report(ours: Results<OurResult>, ref?: Results<WrkResult>): void {
-  const f = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
-  const row = (cells: string[]) => console.log(cells.map((c, i) => (i ? c.padStart(13) : c.padEnd(28))).join(''));
   console.log(`\nours (DURATION=${DURATION}, 32 connections, 2 threads)`);
   row(['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS', 'VmHWM', 'pg PSS']);
   for (const { name, label } of ENDPOINTS) {
@@ -229,17 +287,20 @@ async function main(): Promise<void> {
   const resultsDir = join(ROOT, 'bench-results');
   const name = `rest-${stamp.replace(/[:.]/g, '-')}`;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(signal));
-  const ours = await benchOurs();
+  const { ours, pooled, poolerLog = [] } = await benchOurs();
   // ours are kept even when the reference fails to run
   const reference = WITH_REFERENCE
     ? await benchReference(join(resultsDir, `${name}-reference`)).catch(referenceFailed)
     : undefined;
   const settings = { duration: DURATION, connections: 32, threads: 2, ...dataSet(), node: process.version };
-  const results = { date: stamp, settings, cpuBusyBefore: busy, ours, reference };
+  const pooler = pooled && { settings: POOLER, results: pooled, ratios: poolerRatios(ours, pooled), log: poolerLog };
+  const results = { date: stamp, settings, cpuBusyBefore: busy, ours, pooler, reference };
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   report(ours, reference);
+  if (pooled) reportPooler(ours, pooled, poolerLog);
+  if (pooled && Object.values(pooled).some((p) => p.non2xx > 0)) process.exitCode = 1;
   console.log(`\nresults: ${file}`);
 }
 

