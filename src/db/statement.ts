@@ -63,6 +63,8 @@ export function statementRunner(pool: Pool, opts: StatementOptions): Sql {
     opts.onStatement?.();
     const signal = opts.signal();
     if (signal?.aborted) throw requestAborted();
+    // the deadline covers the wait for a connection too (the pool gives up at the same time)
+    const deadline = Date.now() + opts.timeoutMs;
     const client = await pool.connect();
     // a checked-out client's connection error has no pool listener: ours, or it crashes the process
     let broken = false;
@@ -75,10 +77,11 @@ export function statementRunner(pool: Pool, opts: StatementOptions): Sql {
       sendCancel(client);
     };
     const onAbort = () => cancel('aborted');
-    const timer = setTimeout(() => cancel('deadline'), opts.timeoutMs);
+    const timer = setTimeout(() => cancel('deadline'), deadline - Date.now());
     signal?.addEventListener('abort', onAbort);
     try {
       if (signal?.aborted) throw requestAborted(); // it went while we waited for a connection
+      if (Date.now() >= deadline) throw queryTimedOut();
       const named = prepare && opts.prepare ? { name: nameOf(text) } : {};
       const result = await client.query({ text, values, ...named });
       return result.rows;
