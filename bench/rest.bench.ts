@@ -5,6 +5,8 @@
  *
  *   npm run bench:rest                  # ours only
  *   npm run bench:rest -- --reference   # then the Django reference (also REFERENCE=1)
+ *   npm run bench:rest -- --search-indexes  # then chat create without and with the trigram
+ *                                           # indexes in turn (also SEARCH_INDEXES=1): their write cost
  *
  * Env: DURATION (10s), N_CAMPAIGNS (1000), CHATS_PER (5), DATAS_PER (2), REFERENCE_DIR
  * (default ../shared/reference/django-seed from the repo root). DATABASE_URL runs the server
@@ -15,6 +17,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
+import { embeddedDatabaseUrl } from '../src/db/embedded';
 import { cpuBusy, freePort, postmasterPid, processGroup, procField, sleep, type Instance } from './support/processes';
 
 const ROOT = resolve(__dirname, '..');
@@ -22,6 +25,8 @@ const REF_DIR = resolve(ROOT, process.env.REFERENCE_DIR ?? '../shared/reference/
 const SEEDER = join(REF_DIR, 'bench', 'seed-http.mjs');
 const DURATION = process.env.DURATION ?? '10s';
 const WITH_REFERENCE = process.argv.includes('--reference') || process.env.REFERENCE === '1';
+const COMPARE_TRIGRAM = process.argv.includes('--search-indexes') || process.env.SEARCH_INDEXES === '1';
+const TRIGRAM_MIGRATION = '20261201000002-search-trigram-indexes.js';
 const WRK_ARGS = ['-t2', '-c32', `-d${DURATION}`, '--timeout', '10s', '--latency'];
 const ENDPOINTS = [
   { name: 'list-campaigns', label: 'GET /api/campaigns/?page=1', target: 20 },
@@ -44,6 +49,9 @@ interface OurResult extends WrkResult {
   peakPostgresPssMb?: number;
 }
 type Results<T> = Record<EndpointName, T>;
+/** With --search-indexes: chat create runs with the trigram indexes (the first is post-chat) and without. */
+type TrigramRuns = { with: OurResult[]; without: OurResult[] };
+type OurResults = Results<OurResult> & { searchIndexes?: TrigramRuns };
 
 const mb = (kb: number) => Math.round(kb / 102.4) / 10;
 const log = (msg: string) => console.error(`[bench] ${msg}`);
@@ -133,15 +141,22 @@ async function measure(url: string, serverPid: number, pgDir: string, lua?: stri
   }
 }
 
-/** Starts `node dist/main.js` on a free port, on a fresh cluster in pgDir unless DATABASE_URL is set. */
-async function startServer(pgDir: string): Promise<Instance> {
+/**
+ * Starts `node dist/main.js` on a free port, on a fresh cluster in pgDir unless DATABASE_URL is
+ * set; returns it with the URL of its database.
+ */
+async function startServer(pgDir: string): Promise<Instance & { databaseUrl: string }> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   // one client IP sends everything: rate limits off and the API open, as the reference is
   Object.assign(env, { AUTH: 'none', RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
   if (!env.DATABASE_URL) Object.assign(env, { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) });
+  const databaseUrl = env.DATABASE_URL ?? embeddedDatabaseUrl(Number(env.EMBEDDED_PG_PORT));
   const server = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' });
-  return group.start('server', port, server, { readyMs: 120_000, signal: interrupt.signal });
+  return {
+    ...(await group.start('server', port, server, { readyMs: 120_000, signal: interrupt.signal })),
+    databaseUrl,
+  };
 }
 
 /** Seeds through the public API with the reference seeder; returns the URLs and the POST script. */
@@ -158,18 +173,31 @@ async function seed(base: string, tmp: string) {
   return { detail: `${base}/api/chats/${state.detailChat}/`, lua };
 }
 
-async function benchOurs(): Promise<Results<OurResult>> {
+async function benchOurs(): Promise<OurResults> {
   await run('npm', ['run', 'build']);
   try {
     const [tmp, pgDir] = [await group.tempDir('rest-bench-'), await group.tempDir('rest-bench-pg-')];
-    const { url: base, proc } = await startServer(pgDir);
+    const { url: base, proc, databaseUrl } = await startServer(pgDir);
     const { detail, lua } = await seed(base, tmp);
     const pid = proc.pid ?? 0;
-    return {
+    const results: OurResults = {
       'list-campaigns': await measure(`${base}/api/campaigns/?page=1`, pid, pgDir),
       'get-chat': await measure(detail, pid, pgDir),
       'post-chat': await measure(`${base}/api/chats/`, pid, pgDir, lua),
     };
+    if (COMPARE_TRIGRAM) {
+      // without, with, without: each state measured twice, so drift on a shared machine hits both alike
+      const runs: TrigramRuns = { with: [results['post-chat']], without: [] };
+      const cli = (...args: string[]) =>
+        run('npx', ['sequelize-cli', ...args], { env: { DATABASE_URL: databaseUrl }, capture: true });
+      for (const indexes of ['without', 'with', 'without'] as const) {
+        log(indexes === 'with' ? `applying ${TRIGRAM_MIGRATION}` : `undoing ${TRIGRAM_MIGRATION}`);
+        await (indexes === 'with' ? cli('db:migrate') : cli('db:migrate:undo', '--name', TRIGRAM_MIGRATION));
+        runs[indexes].push(await measure(`${base}/api/chats/`, pid, pgDir, lua));
+      }
+      results.searchIndexes = runs;
+    }
+    return results;
   } finally {
     await group.stop();
   }
@@ -186,16 +214,25 @@ async function benchReference(outDir: string): Promise<Results<WrkResult>> {
   return { 'list-campaigns': read('list-campaigns'), 'get-chat': read('get-chat'), 'post-chat': read('post-chat') };
 }
 
-function report(ours: Results<OurResult>, ref?: Results<WrkResult>): void {
+function report(ours: OurResults, ref?: Results<WrkResult>): void {
   const f = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
   const row = (cells: string[]) => console.log(cells.map((c, i) => (i ? c.padStart(13) : c.padEnd(28))).join(''));
   console.log(`\nours (DURATION=${DURATION}, 32 connections, 2 threads)`);
   row(['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS', 'VmHWM', 'pg PSS']);
-  for (const { name, label } of ENDPOINTS) {
-    const o = ours[name];
+  const rows: [string, OurResult][] = ENDPOINTS.map(({ name, label }) => [label, ours[name]]);
+  const trigram = ours.searchIndexes;
+  trigram?.with.slice(1).forEach((o) => rows.push(['POST /api/chats/ (trigram)', o]));
+  trigram?.without.forEach((o) => rows.push(['POST /api/chats/ (no trigram)', o]));
+  for (const [label, o] of rows) {
     const mem = [o.peakRssMb, o.vmHwmMb, o.peakPostgresPssMb].map((v) => (v === undefined ? '-' : `${f(v)} MB`));
     row([label, f(o.rps), f(o.p50Ms, 2), f(o.p99Ms, 2), String(o.non2xx), ...mem]);
     if (o.socketErrors) console.log(`  ${o.socketErrors}`);
+  }
+  if (trigram) {
+    const mean = (runs: OurResult[]) => runs.reduce((sum, o) => sum + o.rps, 0) / runs.length;
+    const [w, wo] = [mean(trigram.with), mean(trigram.without)];
+    console.log(`chat create, mean of two runs each: ${f(w)} req/s with the trigram indexes, ${f(wo)} without`);
+    console.log(`with/without: ${f(w / wo, 2)}× the req/s`);
   }
   if (!ref) return;
   console.log('\nours vs reference (Django, DEBUG=False)');
