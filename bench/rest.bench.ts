@@ -6,6 +6,8 @@
  *   npm run bench:rest                  # ours only
  *   npm run bench:rest -- --reference   # then the Django reference (also REFERENCE=1)
  *   npm run bench:rest -- --pooler      # then ours again through PgBouncer (also POOLER=1)
+ *   npm run bench:rest -- --search-indexes  # then chat create without, with, without the trigram
+ *                                           # indexes (also SEARCH_INDEXES=1): their write cost
  *
  * --pooler: this process runs the Postgres (so it outlives the first server), then, after the
  * direct run, starts PgBouncer in transaction mode in front of it and restarts the server with
@@ -31,6 +33,8 @@ const SEEDER = join(REF_DIR, 'bench', 'seed-http.mjs');
 const DURATION = process.env.DURATION ?? '10s';
 const WITH_REFERENCE = process.argv.includes('--reference') || process.env.REFERENCE === '1';
 const WITH_POOLER = process.argv.includes('--pooler') || process.env.POOLER === '1';
+const COMPARE_TRIGRAM = process.argv.includes('--search-indexes') || process.env.SEARCH_INDEXES === '1';
+const TRIGRAM_MIGRATION = '20261201000002-search-trigram-indexes.js';
 const WRK_ARGS = ['-t2', '-c32', `-d${DURATION}`, '--timeout', '10s', '--latency'];
 const ENDPOINTS = [
   { name: 'list-campaigns', label: 'GET /api/campaigns/?page=1', target: 20 },
@@ -178,23 +182,47 @@ async function endpoints(server: Instance, dataDir: string, detail: string, lua:
   };
 }
 
-async function benchOurs(): Promise<{ ours: Results<OurResult>; pooled?: Results<OurResult>; poolerLog?: string[] }> {
+type TrigramRuns = { with: OurResult[]; without: OurResult[] };
+
+/** Chat create without, with, without the trigram indexes: drift on a shared machine hits both alike. */
+async function trigramCost(url: string, pid: number, dataDir: string, lua: string, databaseUrl: string) {
+  const runs: TrigramRuns = { with: [], without: [] };
+  const cli = (...args: string[]) =>
+    run('npx', ['sequelize-cli', ...args], { env: { DATABASE_URL: databaseUrl }, capture: true });
+  for (const indexes of ['without', 'with', 'without'] as const) {
+    log(indexes === 'with' ? `applying ${TRIGRAM_MIGRATION}` : `undoing ${TRIGRAM_MIGRATION}`);
+    await (indexes === 'with' ? cli('db:migrate') : cli('db:migrate:undo', '--name', TRIGRAM_MIGRATION));
+    runs[indexes].push(await measure(`${url}/api/chats/`, pid, dataDir, lua));
+  }
+  return runs;
+}
+
+interface OursRun {
+  ours: Results<OurResult>;
+  pooled?: Results<OurResult>;
+  poolerLog?: string[];
+  searchIndexes?: TrigramRuns;
+}
+
+async function benchOurs(): Promise<OursRun> {
   await run('npm', ['run', 'build']);
   try {
     const [tmp, pgDir] = [await group.tempDir('rest-bench-'), await group.tempDir('rest-bench-pg-')];
     // through the pooler the server restarts: the cluster must not be the first server's own
-    const ownCluster = WITH_POOLER && !process.env.DATABASE_URL;
+    const ownCluster = (WITH_POOLER || COMPARE_TRIGRAM) && !process.env.DATABASE_URL;
     const direct = ownCluster ? await group.startPostgres('chat', pgDir) : process.env.DATABASE_URL;
     const dataDir = ownCluster ? join(pgDir, 'data') : pgDir;
     const server = await startServer(pgDir, 'server', direct ? { DATABASE_URL: direct } : {});
     const { detail, lua } = await seed(server.url, tmp);
     const ours = await endpoints(server, dataDir, detail, lua);
-    if (!WITH_POOLER || !direct) return { ours };
+    const searchIndexes =
+      COMPARE_TRIGRAM && direct ? await trigramCost(server.url, server.proc.pid ?? 0, dataDir, lua, direct) : undefined;
+    if (!WITH_POOLER || !direct) return { ours, searchIndexes };
     await group.end(server);
     const pooler = await startPgBouncer(group, direct);
     const env = { DATABASE_URL: pooler.url, LISTEN_DATABASE_URL: direct, DATABASE_POOL_MODE: 'transaction' };
     const pooled = await endpoints(await startServer(pgDir, 'pooled server', env), dataDir, detail, lua);
-    return { ours, pooled, poolerLog: pooler.problems() };
+    return { ours, pooled, poolerLog: pooler.problems(), searchIndexes };
   } finally {
     await group.stop();
   }
@@ -246,6 +274,13 @@ function reportPooler(direct: Results<OurResult>, pooled: Results<OurResult>, po
   if (poolerLog.length) console.log(`pgbouncer logged ${poolerLog.length} warnings/errors, first: ${poolerLog[0]}`);
 }
 
+function reportTrigram(ours: Results<OurResult>, trigram: TrigramRuns): void {
+  const mean = (runs: OurResult[]) => runs.reduce((sum, o) => sum + o.rps, 0) / runs.length;
+  const [w, wo] = [mean([ours['post-chat'], ...trigram.with]), mean(trigram.without)];
+  console.log(`\nchat create: ${f(w)} req/s with the trigram indexes (mean of 2 runs), ${f(wo)} without (mean of 2)`);
+  console.log(`with/without: ${f(w / wo, 2)}× the req/s`);
+}
+
 function report(ours: Results<OurResult>, ref?: Results<WrkResult>): void {
   console.log(`\nours (DURATION=${DURATION}, 32 connections, 2 threads)`);
   row(['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'peak RSS', 'VmHWM', 'pg PSS']);
@@ -287,19 +322,20 @@ async function main(): Promise<void> {
   const resultsDir = join(ROOT, 'bench-results');
   const name = `rest-${stamp.replace(/[:.]/g, '-')}`;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort(signal));
-  const { ours, pooled, poolerLog = [] } = await benchOurs();
+  const { ours, pooled, poolerLog = [], searchIndexes } = await benchOurs();
   // ours are kept even when the reference fails to run
   const reference = WITH_REFERENCE
     ? await benchReference(join(resultsDir, `${name}-reference`)).catch(referenceFailed)
     : undefined;
   const settings = { duration: DURATION, connections: 32, threads: 2, ...dataSet(), node: process.version };
   const pooler = pooled && { settings: POOLER, results: pooled, ratios: poolerRatios(ours, pooled), log: poolerLog };
-  const results = { date: stamp, settings, cpuBusyBefore: busy, ours, pooler, reference };
+  const results = { date: stamp, settings, cpuBusyBefore: busy, ours, pooler, searchIndexes, reference };
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   report(ours, reference);
   if (pooled) reportPooler(ours, pooled, poolerLog);
+  if (searchIndexes) reportTrigram(ours, searchIndexes);
   if (pooled && Object.values(pooled).some((p) => p.non2xx > 0)) process.exitCode = 1;
   console.log(`\nresults: ${file}`);
 }

@@ -13,6 +13,10 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 const DATABASE = 'chat';
 
+/** The application database of an embedded cluster listening on `port`. */
+export const embeddedDatabaseUrl = (port: number): string =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+
 /**
  * A Postgres cluster kept under `dir` (it survives restarts), started and stopped
  * by this process. Used only when no DATABASE_URL is configured.
@@ -27,7 +31,7 @@ export function createEmbeddedDatabase(opts: {
   let started = false;
 
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${DATABASE}`,
+    url: embeddedDatabaseUrl(opts.port),
 
     async start() {
       if (started) return;

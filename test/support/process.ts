@@ -6,7 +6,6 @@ import { eventually } from './sockets';
 
 const ROOT = join(__dirname, '..', '..');
 
-
 /** The server as an operator runs it, in a process of its own that a test may freeze (SIGSTOP). */
 export interface ServerProcess {
   url: string;
