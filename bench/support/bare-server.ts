@@ -21,8 +21,8 @@ export function post(agent: Agent, url: string, body: unknown): Promise<{ status
   });
 }
 
-/** A bare Socket.IO server: POST /api/chats/ emits to the room here and relays to the peer. */
-export function bareServer(port: number, peerPort: number): void {
+/** A bare Socket.IO server: POST /api/chats/ emits to the room here and relays to the peer, if any. */
+export function bareServer(port: number, peerPort?: number): void {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let cursor = 0;
   const http = createServer((req, res) => {
@@ -35,7 +35,8 @@ export function bareServer(port: number, peerPort: number): void {
         const { campaign, author, message } = event as unknown as ChatRep;
         const data = { id: randomUUID(), campaign, author, message, created_at: new Date().toISOString(), datas: [] };
         event = { cursor: String(++cursor), campaign, data };
-        post(agent, `http://127.0.0.1:${peerPort}/relay`, event).catch((err) => console.error('relay failed', err));
+        if (peerPort)
+          post(agent, `http://127.0.0.1:${peerPort}/relay`, event).catch((err) => console.error('relay failed', err));
       }
       io.to(campaignRoom(event.campaign)).emit('chat:created', event);
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(event.data));

@@ -168,16 +168,34 @@ export function processGroup(log: (msg: string) => void = console.error) {
 }
 
 export type ProcessGroup = ReturnType<typeof processGroup>;
+/** CPU seconds (user + system) a process has used so far; NaN once it is gone. */
+export function cpuSeconds(pid?: number): number {
+  const [utime, stime] = (readFile(`/proc/${pid}/stat`).split(') ')[1] ?? '').split(' ').slice(11, 13);
+  return (Number(utime) + Number(stime)) / 100; // USER_HZ
+}
+
+/** Postgres CPU s: the postmaster, its live children, and those it has reaped (cutime + cstime). */
+export function postgresCpu(pgDir?: string): number {
+  const postmaster = pgDir ? postmasterPid(pgDir) : undefined;
+  if (postmaster === undefined) return NaN;
+  const [cutime, cstime] = (readFile(`/proc/${postmaster}/stat`).split(') ')[1] ?? '').split(' ').slice(13, 15);
+  const children = readFile(`/proc/${postmaster}/task/${postmaster}/children`).split(' ').filter(Boolean);
+  const live = [postmaster, ...children.map(Number)].reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0);
+  return live + (Number(cutime) + Number(cstime)) / 100; // USER_HZ
+}
+
+/** Seconds a process has spent runnable but waiting for a CPU (taken by other processes). */
+export const runQueueWaitS = (pid?: number) => Number(readFile(`/proc/${pid}/schedstat`).split(' ')[1]) / 1e9;
 
 /** Peak VmRSS (MB, every 100 ms) and CPU seconds of each instance, and of this process, until the call. */
 export function sampleProcesses(instances: Instance[]): () => { rssMb: string; cpuS: string } {
   // a process that died meanwhile reads as empty (NaN): it stops counting, and its exit is logged
   const proc = (pid: number | undefined, file: string) => readFile(`/proc/${pid}/${file}`);
-  const ticks = (pid?: number) => {
-    const [utime, stime] = (proc(pid, 'stat').split(') ')[1] ?? '').split(' ').slice(11, 13);
-    return (Number(utime) + Number(stime)) / 100; // USER_HZ
-  };
-  const [cpu0, bench0, peak] = [instances.map((i) => ticks(i.proc.pid)), process.cpuUsage(), instances.map(() => 0)];
+  const [cpu0, bench0, peak] = [
+    instances.map((i) => cpuSeconds(i.proc.pid)),
+    process.cpuUsage(),
+    instances.map(() => 0),
+  ];
   const timer = setInterval(() => {
     instances.forEach(({ proc: { pid } }, i) => {
       const kb = /VmRSS:\s+(\d+)/.exec(proc(pid, 'status'))?.[1];
@@ -187,7 +205,7 @@ export function sampleProcesses(instances: Instance[]): () => { rssMb: string; c
   return () => {
     clearInterval(timer);
     const { user, system } = process.cpuUsage(bench0);
-    const cpu = [...instances.map((i, n) => ticks(i.proc.pid) - cpu0[n]), (user + system) / 1e6];
+    const cpu = [...instances.map((i, n) => cpuSeconds(i.proc.pid) - cpu0[n]), (user + system) / 1e6];
     return { rssMb: peak.join('/'), cpuS: cpu.map((s) => s.toFixed(1)).join('/') };
   };
 }

@@ -1,0 +1,38 @@
+/** A writer that POSTs chats on a fixed schedule, whatever the server's response times. */
+import { Agent } from 'node:http';
+import { post } from './bare-server';
+import { sleep } from './processes';
+import { monotonicMs } from './subscribers';
+
+/** One chat to send: when (ms after the start), to which room, busy or quiet, how many subscribers it reaches. */
+export type Send = { due: number; campaign: string; kind: 'b' | 'q'; subscribers: number };
+
+/** Sends on schedule without awaiting responses, so a slow response delays nothing. */
+export async function writeOnSchedule(url: string, sends: Send[]) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const tally = { ok: 0, failed: 0, expected: 0, maxLag: 0, postMs: [] as number[], firstFailure: '' };
+  const failed = (why: string) => void (tally.failed++, (tally.firstFailure ||= why));
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let seq = 0; seq < sends.length;) {
+    for (const now = performance.now(); seq < sends.length && t0 + sends[seq].due <= now; seq++) {
+      const { campaign, kind, subscribers, due } = sends[seq];
+      tally.maxLag = Math.max(tally.maxLag, now - t0 - due);
+      const [sentAt, message] = [performance.now(), `${kind} ${seq} ${monotonicMs().toFixed(3)}`];
+      const req = post(agent, `${url}/api/chats/`, { campaign, author: 'human', message }).then(
+        ({ status, text }) => {
+          tally.postMs.push(performance.now() - sentAt);
+          if (status !== 201) return failed(`${status} ${text}`);
+          tally.ok++;
+          tally.expected += subscribers;
+        },
+        (err: Error) => failed(err.message),
+      );
+      inFlight.push(req);
+    }
+    if (seq < sends.length) await sleep(t0 + sends[seq].due - performance.now());
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  return { ...tally, spanS: (performance.now() - t0) / 1000 };
+}
