@@ -61,6 +61,8 @@ const INSTANCE_ENV = {
   SOCKET_CONNECTIONS_PER_IP: '1000000',
   RATE_LIMIT_READS_PER_MINUTE: '0',
   RATE_LIMIT_WRITES_PER_MINUTE: '0',
+  // the writer keeps many POSTs open from one address: one client, as far as the cap can tell
+  MAX_INFLIGHT_PER_CLIENT: '0',
 };
 const group = processGroup();
 

@@ -47,7 +47,9 @@ export function requestLog(logger: Logger): RequestHandler {
       return id;
     },
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // a 503 (deadline passed, database unreachable) is an expected answer under load, not a bug
+    customLogLevel: (_req, res, err) =>
+      res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : 'info',
     // bound when the request starts, so the route is added when it ends (below)
     serializers: {
       req: (req: { id: string; method: string; raw: IncomingMessage }) => ({
