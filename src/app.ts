@@ -124,9 +124,9 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   let connects = 0;
   const listener = new Listener({
     url: directUrl,
-    channel: EVENTS_CHANNEL,
+    channels: { [EVENTS_CHANNEL]: () => feed.poke() },
     checkIntervalMs: config.listenerCheckIntervalMs,
-    onNotify: () => feed.poke(),
+    onCheck: () => feed.poke(),
     onConnect: () => {
       if (connects++) metrics?.listenerReconnects.inc();
       feed.poke(); // catch up on what was committed while away
