@@ -15,7 +15,10 @@ import { createRealtimeServer, type RealtimeServer } from './realtime/socket.ser
 import { createServices, type Services } from './services';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { eventsLogStats } from './metrics/events-log';
-import { roomCampaign } from './realtime/protocol';
+import { roomCampaign, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from './realtime/protocol';
+import { Presence } from './presence/presence';
+import { createPresenceStore, PRESENCE_CHANNEL } from './presence/presence.store';
+import { roomEmitter } from './realtime/presence.hooks';
 
 export const EVENTS_CHANNEL = 'chat_events';
 
@@ -32,6 +35,7 @@ export interface App {
   /** Undefined when METRICS=false. */
   readonly metrics?: Metrics;
   readonly feed: Feed;
+  readonly presence: Presence;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -63,7 +67,20 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
         eventsLog: () => eventsLogStats(db.feedSql),
       })
     : undefined;
-  const httpApp = createHttpApp(services, {
+  // a chat created through REST ends its author's typing: with a token the author is its
+  // sub, and behind the sticky balancer its typing socket is on this very instance
+  const restServices: Services = {
+    ...services,
+    chats: {
+      ...services.chats,
+      create: async (input, p) => {
+        const chat = await services.chats.create(input, p);
+        if (config.auth) presence.typing(input.campaign as string, p.sub, false);
+        return chat;
+      },
+    },
+  };
+  const httpApp = createHttpApp(restServices, {
     metrics: metrics && { ...metrics, token: config.metrics.token },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -92,6 +109,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     httpServer,
     services,
     feed: () => feed,
+    presence: () => presence,
     logger,
     maxHttpBufferSize: config.socketMaxBufferBytes,
     verify,
@@ -121,15 +139,30 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     reachTimeoutMs: config.resumeWaitMs,
     replayConcurrency: config.replayConcurrency,
   });
+  const presence = new Presence({
+    store: createPresenceStore(db.presenceSql),
+    emit: roomEmitter(io),
+    heartbeatMs: config.presence.heartbeatMs,
+    timeoutMs: config.presence.timeoutMs,
+    typingExpiryMs: TYPING_EXPIRY_MS,
+    typingIntervalMs: TYPING_INTERVAL_MS,
+    onError,
+    observer: metrics && {
+      sent: (n) => metrics.presenceNotifications.inc({ direction: 'sent' }, n),
+      received: () => metrics.presenceNotifications.inc({ direction: 'received' }),
+    },
+  });
   let connects = 0;
   const listener = new Listener({
     url: directUrl,
-    channel: EVENTS_CHANNEL,
+    // presence is handled as it arrives, apart from the feed's queue: it never waits for chats
+    channels: { [EVENTS_CHANNEL]: () => feed.poke(), [PRESENCE_CHANNEL]: (payload) => presence.receive(payload) },
     checkIntervalMs: config.listenerCheckIntervalMs,
-    onNotify: () => feed.poke(),
+    onCheck: () => feed.poke(),
     onConnect: () => {
       if (connects++) metrics?.listenerReconnects.inc();
       feed.poke(); // catch up on what was committed while away
+      presence.resync(); // and on who came and went
     },
     onError,
   });
@@ -156,6 +189,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     // LISTEN before reading the log head, so nothing committed in between is missed
     await listener.start();
     await feed.start();
+    await presence.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -173,6 +207,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     listener,
     metrics,
     feed,
+    presence,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;
@@ -185,6 +220,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
         if (httpServer.listening) await closeHttp();
         else await io.close().catch(() => undefined);
         await listener.stop();
+        await presence.stop();
         await feed.stop();
         await db.close();
       })()),

@@ -34,6 +34,8 @@ export interface Config {
   metrics: { enabled: boolean; token?: string };
   /** Room replays reading the events log at once on this instance. */
   replayConcurrency: number;
+  /** Presence: heartbeat (and sweep) period, and how long an unseen instance keeps its members. */
+  presence: { heartbeatMs: number; timeoutMs: number };
   logLevel: string;
   /** undefined: the API is open (development, or AUTH=none). */
   auth?: AuthConfig;
@@ -91,6 +93,8 @@ const schema = Joi.object({
   METRICS: Joi.boolean().default(true),
   METRICS_TOKEN: Joi.string().min(16),
   REPLAY_CONCURRENCY: Joi.number().integer().min(1).max(64).default(4),
+  PRESENCE_HEARTBEAT_MS: Joi.number().integer().min(100).default(5_000),
+  PRESENCE_TIMEOUT_MS: Joi.number().integer().min(200).default(20_000),
   NODE_ENV: Joi.string().default('development'),
   AUTH: Joi.string().valid('jwt', 'none'),
   JWT_SECRET: Joi.string().min(32),
@@ -134,6 +138,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (open && value.AUTH !== 'none' && value.NODE_ENV === 'production') {
     throw new ConfigError(
       'Invalid setting: NODE_ENV=production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL (or AUTH=none to run open on purpose)',
+    );
+  }
+  if (value.PRESENCE_TIMEOUT_MS < 2 * value.PRESENCE_HEARTBEAT_MS) {
+    throw new ConfigError(
+      'Invalid setting: PRESENCE_TIMEOUT_MS must be at least twice PRESENCE_HEARTBEAT_MS, or a slow heartbeat sweeps a live instance',
     );
   }
   if (value.DATABASE_POOL_MODE === 'transaction' && !value.LISTEN_DATABASE_URL) {
@@ -192,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     metrics: { enabled: value.METRICS, token: value.METRICS_TOKEN },
     replayConcurrency: value.REPLAY_CONCURRENCY,
+    presence: { heartbeatMs: value.PRESENCE_HEARTBEAT_MS, timeoutMs: value.PRESENCE_TIMEOUT_MS },
     logLevel: value.LOG_LEVEL,
   };
 }

@@ -46,7 +46,7 @@ export function bareServer(port: number, peerPort?: number): void {
   io.on('connection', (socket) =>
     socket.on('subscribe', (req, ack) => {
       void socket.join(campaignRoom(req.campaignId));
-      ack({ ok: true, cursor: String(cursor), replayed: 0 });
+      ack({ ok: true, cursor: String(cursor), replayed: 0, presence: [] });
     }),
   );
   http.listen(port, '127.0.0.1');

@@ -53,6 +53,11 @@ export interface Database {
    * these, never for the connections live delivery reads on. Not observed.
    */
   replaySql: Sql;
+  /**
+   * Two for presence and typing (their writes and notifications, heartbeats, room
+   * readings): ephemeral traffic never waits for, nor delays, the API or the feed.
+   */
+  presenceSql: Sql;
   /** Calls `listener` for every statement an API path sends (diagnostics, query-count tests). */
   observe(listener: () => void): () => void;
   close(): Promise<void>;
@@ -89,6 +94,7 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
   const pool = newPool(opts.poolMax, 'chat-api', opts.statementTimeoutMs);
   const feedPool = newPool(2, 'chat-feed', opts.feedStatementTimeoutMs);
   const replayPool = newPool(2, 'chat-replay', opts.feedStatementTimeoutMs);
+  const presencePool = newPool(2, 'chat-presence', opts.feedStatementTimeoutMs);
 
   const requests = new AsyncLocalStorage<AbortSignal>();
   const observers = new Set<() => void>();
@@ -112,10 +118,15 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
       prepare,
       signal: () => undefined,
     }),
+    presenceSql: statementRunner(presencePool, {
+      timeoutMs: opts.feedStatementTimeoutMs,
+      prepare,
+      signal: () => undefined,
+    }),
     forRequest: (signal, fn) => requests.run(signal, fn),
     poolStats: () =>
       Object.fromEntries(
-        Object.entries({ api: pool, feed: feedPool, replay: replayPool }).map(([name, p]) => [
+        Object.entries({ api: pool, feed: feedPool, replay: replayPool, presence: presencePool }).map(([name, p]) => [
           name,
           { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount },
         ]),
@@ -125,7 +136,7 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
       return () => observers.delete(listener);
     },
     async close() {
-      await Promise.all([sequelize.close(), pool.end(), feedPool.end(), replayPool.end()]);
+      await Promise.all([sequelize.close(), pool.end(), feedPool.end(), replayPool.end(), presencePool.end()]);
     },
   };
 }

@@ -103,6 +103,12 @@ export function createMetrics(sources: MetricSources) {
       buckets: [0, 1, 10, 100, 1_000, 10_000],
       registers,
     }),
+    presenceNotifications: new Counter({
+      name: `${PREFIX}presence_notifications_total`,
+      help: 'Presence and typing notifications sent by this instance, and received (its own included)',
+      labelNames: ['direction'],
+      registers,
+    }),
     cursorExpired: new Counter({
       name: `${PREFIX}cursor_expired_total`,
       help: 'Subscribers told to reload: a cursor older than the log, or this instance fell behind pruning',

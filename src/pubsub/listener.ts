@@ -2,10 +2,12 @@ import { Client } from 'pg';
 
 export interface ListenerOptions {
   url: string;
-  channel: string;
-  /** How often the connection is proven alive with a query (and the feed polled). */
+  /** What to do with a notification, by channel: one connection LISTENs on all of them. */
+  channels: Record<string, (payload: string) => void>;
+  /** How often the connection is proven alive with a query. */
   checkIntervalMs: number;
-  onNotify: () => void;
+  /** After each successful check: a cheap moment to poll what notifications announce. */
+  onCheck?: () => void;
   /** After every (re)connect, once LISTEN is in place: time to catch up. */
   onConnect: () => void;
   onError: (err: unknown, context: string) => void;
@@ -74,11 +76,13 @@ export class Listener {
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
-    client.on('notification', () => this.opts.onNotify());
+    client.on('notification', (msg) => this.dispatch(msg.channel, msg.payload ?? ''));
     this.client = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${client.escapeIdentifier(this.opts.channel)}`);
+      // one round trip for every channel: all are in place before onConnect
+      const channels = Object.keys(this.opts.channels);
+      await client.query(channels.map((c) => `LISTEN ${client.escapeIdentifier(c)}`).join('; '));
     } catch (err) {
       this.lost(client, err); // schedules the next attempt (a no-op if 'end' already did)
       throw err;
@@ -102,11 +106,20 @@ export class Listener {
     });
     try {
       await Promise.race([client.query('SELECT 1'), deadline]);
-      this.opts.onNotify(); // cheap belt and braces: poll the log too
+      this.opts.onCheck?.(); // cheap belt and braces: poll the log too
     } catch (err) {
       this.lost(client, err);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** A handler's failure is reported, never lets one channel's notification break another's. */
+  private dispatch(channel: string, payload: string): void {
+    try {
+      this.opts.channels[channel]?.(payload);
+    } catch (err) {
+      this.opts.onError(err, `handling a ${channel} notification failed`);
     }
   }
 

@@ -54,8 +54,50 @@ export interface SubscribeRequest {
   since?: string;
 }
 
+/**
+ * The handshake's `auth`: a `token` where the server requires one (the member is then its
+ * `sub`); in open mode a display `name` instead, trimmed, at most MAX_NAME_LENGTH
+ * characters (a longer one is refused). Without either, the member is `anonymous-<short id>`.
+ */
+export interface HandshakeAuth {
+  token?: string;
+  name?: string;
+}
+export const MAX_NAME_LENGTH = 64;
+
+/** One member in a room, on every instance, and how many connections it has there. */
+export interface PresenceEntry {
+  user: string;
+  connections: number;
+}
+export interface SubscribeAck {
+  cursor: string;
+  replayed: number;
+  /** Everyone in the room now, the subscriber included; later changes arrive as presence:join/leave. */
+  presence: PresenceEntry[];
+}
+/** A member's first connection in the room entered (join), or its last one left (leave). */
+export interface PresenceChange {
+  campaign: string;
+  user: string;
+}
+
+export interface TypingRequest {
+  campaignId: string;
+  typing: boolean;
+}
+export interface TypingEvent {
+  campaign: string;
+  user: string;
+  typing: boolean;
+}
+/** A `typing: true` not refreshed within this long ends by itself (the room gets `typing: false`). */
+export const TYPING_EXPIRY_MS = 5_000;
+/** At most one typing notification per member and room in this long; a client need not send more often. */
+export const TYPING_INTERVAL_MS = 2_000;
+
 export interface ClientToServerEvents {
-  subscribe: (req: SubscribeRequest, ack: (res: Ack<{ cursor: string; replayed: number }>) => void) => void;
+  subscribe: (req: SubscribeRequest, ack: (res: Ack<SubscribeAck>) => void) => void;
   unsubscribe: (req: { campaignId: string }, ack: (res: Ack) => void) => void;
   'chat:create': (
     req: { campaign: string; author: string; message: string },
@@ -67,6 +109,8 @@ export interface ClientToServerEvents {
     req: { context?: string; image?: string; chat?: string | null; campaign?: string | null },
     ack: (res: Ack<{ data: DataRep }>) => void,
   ) => void;
+  /** Typing in a room this socket has joined (else `not_subscribed`); sending a chat ends it. */
+  typing: (req: TypingRequest, ack: (res: Ack) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -86,6 +130,10 @@ export interface ServerToClientEvents {
   'room:expired': (e: { campaign: string; code: 'cursor_expired'; message: string }) => void;
   /** Sent just before the server disconnects a socket whose token expired. */
   'auth:expired': (e: { message: string }) => void;
+  'presence:join': (e: PresenceChange) => void;
+  'presence:leave': (e: PresenceChange) => void;
+  /** Another member of the room is typing, or stopped (never sent to the typer's own connections). */
+  typing: (e: TypingEvent) => void;
 }
 
 export const campaignRoom = (campaignId: string): string => `campaign:${campaignId}`;

@@ -3,8 +3,9 @@ import { requireScope, sees } from '../auth/principal';
 import { NotFoundError } from '../errors';
 import type { ChangeEvent } from '../pubsub/event.store';
 import type { Feed } from '../pubsub/feed';
+import type { Presence } from '../presence/presence';
 import type { Services } from '../services';
-import { campaignRoom, roomCampaign, type SubscribeRequest } from './protocol';
+import { campaignRoom, roomCampaign, type SubscribeAck, type SubscribeRequest } from './protocol';
 import type { ChatSocket, RealtimeServer } from './socket.server';
 
 const campaignNotFound = () => new NotFoundError('Campaign not found.');
@@ -61,7 +62,7 @@ function flushed(socket: ChatSocket): Promise<void> {
  * connection never holds more than one replay, and an unsubscribe sent right after a
  * subscribe leaves the room that subscribe joins.
  */
-export function roomSubscriber(socket: ChatSocket, services: Services, feed: () => Feed) {
+export function roomSubscriber(socket: ChatSocket, services: Services, feed: () => Feed, presence: () => Presence) {
   let turn: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = turn.then(fn);
@@ -69,12 +70,18 @@ export function roomSubscriber(socket: ChatSocket, services: Services, feed: () 
     return run;
   };
   return {
-    subscribe: (req: SubscribeRequest) => inTurn(() => subscribeOnce(socket, services, feed(), req)),
+    subscribe: (req: SubscribeRequest) => inTurn(() => subscribeOnce(socket, services, feed(), presence(), req)),
     unsubscribe: (campaignId: string) => inTurn(async () => socket.leave(campaignRoom(campaignId))),
   };
 }
 
-async function subscribeOnce(socket: ChatSocket, services: Services, feed: Feed, req: SubscribeRequest) {
+async function subscribeOnce(
+  socket: ChatSocket,
+  services: Services,
+  feed: Feed,
+  presence: Presence,
+  req: SubscribeRequest,
+): Promise<SubscribeAck> {
   const { campaignId, since } = req;
   // the token may have been refreshed to fewer campaigns while this waited
   const stillWanted = () => {
@@ -90,12 +97,19 @@ async function subscribeOnce(socket: ChatSocket, services: Services, feed: Feed,
     for (const e of events) emitEvent(socket, e);
     replayed += events.length;
   };
-  const cursor = await feed.subscribe(campaignId, since, {
-    send: (events) => (emitAll(events), flushed(socket)),
-    join: (tail) => {
-      emitAll(tail);
-      void socket.join(campaignRoom(campaignId));
-    },
-  });
-  return { cursor, replayed };
+  // who is in the room is read before the socket joins it (joining is when it enters presence)
+  const release = await presence.prepare(campaignId);
+  try {
+    const cursor = await feed.subscribe(campaignId, since, {
+      send: (events) => (emitAll(events), flushed(socket)),
+      join: (tail) => {
+        emitAll(tail);
+        void socket.join(campaignRoom(campaignId));
+      },
+    });
+    // taken as the ack leaves: it includes every presence event sent to the socket before it
+    return { cursor, replayed, presence: presence.list(campaignId) };
+  } finally {
+    release();
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Server, Socket } from 'socket.io';
@@ -5,9 +6,12 @@ import { OPEN_PRINCIPAL, sees, type Principal } from '../auth/principal';
 import type { Verifier } from '../auth/verifier';
 import { AppError } from '../errors';
 import type { RateLimits } from '../config';
+import { MAX_NAME_LENGTH } from './protocol';
 
 export interface SocketData {
   principal: Principal;
+  /** Who this connection is in presence and typing: the token's sub, or the open mode's name. */
+  member: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,6 +22,20 @@ type AnySocket = Socket<any, any, any, SocketData>;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const tokenOf = (socket: AnySocket): unknown => (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+
+/**
+ * The open mode's member: the handshake's `auth.name`, trimmed, or `anonymous-<short id>`.
+ * A name over the limit is refused rather than cut, so two long names never become one.
+ */
+export function openMember(auth: unknown): string {
+  const name = (auth as { name?: unknown } | undefined)?.name;
+  if (name !== undefined && name !== null && typeof name !== 'string') throw new Error('The name must be a string.');
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if ([...trimmed].length > MAX_NAME_LENGTH) {
+    throw new Error(`The name must be at most ${MAX_NAME_LENGTH} characters.`);
+  }
+  return trimmed || `anonymous-${randomUUID().slice(0, 8)}`;
+}
 
 /** The client's address; behind a trusted proxy, the first X-Forwarded-For hop. */
 export function clientAddress(socket: AnySocket, trustProxy: boolean): string {
@@ -39,6 +57,11 @@ export function guardConnections(
 ): void {
   io.use(async (socket, next) => {
     if (!verify) {
+      try {
+        socket.data.member = openMember(socket.handshake.auth);
+      } catch (err) {
+        return next(err as Error);
+      }
       socket.data.principal = OPEN_PRINCIPAL;
       return next();
     }
@@ -46,6 +69,7 @@ export function guardConnections(
     if (typeof token !== 'string' || !token) return next(new Error('Authentication credentials were not provided.'));
     try {
       socket.data.principal = await verify(token);
+      socket.data.member = socket.data.principal.sub;
       next();
     } catch (err) {
       next(new Error(err instanceof AppError ? err.message : 'Invalid token.'));

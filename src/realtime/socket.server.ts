@@ -12,22 +12,30 @@ import { corsOrigin, type RateLimits } from '../config';
 import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type SocketData } from './socket.auth';
 import type { Services } from '../services';
 import {
+  campaignRoom,
   roomCampaign,
   type Ack,
   type AckError,
   type ClientToServerEvents,
   type ServerToClientEvents,
   type SubscribeRequest,
+  type TypingRequest,
 } from './protocol';
+import type { Presence } from '../presence/presence';
+import { trackPresence } from './presence.hooks';
 import { roomSubscriber } from './rooms';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh']);
+const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh', 'typing']);
 
 const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(40) });
 const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
+const typingSchema = Joi.object({ campaignId: uuid().required(), typing: Joi.boolean().strict().required() });
+
+const notSubscribed = () =>
+  new AppError(409, 'not_subscribed', 'Subscribe to the campaign before saying you are typing in it.');
 
 function validated<T>(schema: Joi.ObjectSchema, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -64,6 +72,7 @@ export interface RealtimeOptions {
   httpServer: HttpServer;
   services: Services;
   feed: () => Feed;
+  presence: () => Presence;
   logger: Logger;
   maxHttpBufferSize: number;
   verify?: Verifier;
@@ -81,6 +90,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     cors: { origin: corsOrigin(opts.corsOrigins) },
   });
   guardConnections(io, opts.verify, opts.limits, opts.trustProxy);
+  trackPresence(io, opts.presence);
 
   io.on('connection', (socket: ChatSocket) => {
     limitEvents(socket, opts.limits, logger);
@@ -92,7 +102,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     });
     const leaveHidden = leaveHiddenRooms(socket, roomCampaign);
     socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
-    const rooms = roomSubscriber(socket, services, opts.feed);
+    const rooms = roomSubscriber(socket, services, opts.feed, opts.presence);
     socket.on(
       'subscribe',
       handler(logger, async (payload) => rooms.subscribe(validated<SubscribeRequest>(subscribeSchema, payload))),
@@ -106,9 +116,20 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     );
     socket.on(
       'chat:create',
-      handler(logger, async (payload) => ({
-        data: JSON.parse(await services.chats.create(validated(chatCreate, payload), socket.data.principal)),
-      })),
+      handler(logger, async (payload) => {
+        const data = JSON.parse(await services.chats.create(validated(chatCreate, payload), socket.data.principal));
+        opts.presence().typing(data.campaign, socket.data.member, false); // sending a chat ends typing
+        return { data };
+      }),
+    );
+    socket.on(
+      'typing',
+      handler(logger, async (payload) => {
+        const { campaignId, typing } = validated<TypingRequest>(typingSchema, payload);
+        if (!socket.rooms.has(campaignRoom(campaignId))) throw notSubscribed();
+        opts.presence().typing(campaignId, socket.data.member, typing);
+        return {};
+      }),
     );
     socket.on(
       'data:create',

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { decodeMessage, type PresenceOp } from './presence.messages';
+import type { ConnectionRow, PresenceStore } from './presence.store';
+import { PresenceWriter } from './presence.writer';
+import { connectionKey, RoomViews, type PresenceChange, type PresenceEntry } from './room.views';
+import { Typing } from './typing';
+
+/** Emits to this instance's sockets in a campaign room, but those in `except`. */
+export type RoomEmit = (
+  campaign: string,
+  event: 'presence:join' | 'presence:leave' | 'typing',
+  payload: { campaign: string; user: string; typing?: boolean },
+  except: string[],
+) => void;
+
+export interface PresenceOptions {
+  store: PresenceStore;
+  emit: RoomEmit;
+  /** How often this instance proves it is alive, and sweeps those that stopped. */
+  heartbeatMs: number;
+  /** An instance not seen for this long is gone, with its connections. */
+  timeoutMs: number;
+  typingExpiryMs: number;
+  typingIntervalMs: number;
+  onError: (err: unknown, context: string) => void;
+  /** Notifications sent and received (metrics). */
+  observer?: { sent(n: number): void; received(): void };
+}
+
+/** A remote operation that arrived while its room was being read, applied after the reading. */
+type Pending = { from: string; op: PresenceOp } | { gone: string };
+
+const campaignOf = (op: PresenceOp) => (op[0] === 't' ? op[1] : op[2]);
+
+/**
+ * Who is in this instance's rooms, on every instance, and who is typing there. Local
+ * connections are known here exactly; the others come from the presence channel, on top
+ * of a reading of the connections table taken when a room opens here and after the LISTEN
+ * connection comes back. Operations arriving during a reading are applied after it.
+ */
+export class Presence {
+  readonly instance = randomUUID();
+  private readonly views = new RoomViews();
+  /** This instance's sockets by room: socket id → member. */
+  private readonly local = new Map<string, Map<string, string>>();
+  private readonly reading = new Map<string, { token: object; pending: Pending[]; done: Promise<void> }>();
+  private readonly holds = new Map<string, number>();
+  private readonly writer: PresenceWriter;
+  private readonly typers: Typing;
+  private timer?: NodeJS.Timeout;
+  private beating?: Promise<void>;
+  private started = false;
+  private stopped = false;
+
+  constructor(private readonly opts: PresenceOptions) {
+    this.writer = new PresenceWriter({
+      store: opts.store,
+      instance: this.instance,
+      onError: opts.onError,
+      sent: opts.observer?.sent,
+    });
+    this.typers = new Typing({
+      expiryMs: opts.typingExpiryMs,
+      intervalMs: opts.typingIntervalMs,
+      send: (campaign, member, typing) => {
+        this.show(campaign, member, typing);
+        this.writer.push(['t', campaign, member, typing ? 1 : 0]);
+      },
+      show: (campaign, member, typing) => this.show(campaign, member, typing),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.beat();
+    this.timer = setInterval(() => this.tick(), this.opts.heartbeatMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.typers.stop();
+    await this.beating;
+    await this.writer.idle();
+    this.writer.stop();
+    // the others need not wait for the sweep: this instance's connections go now
+    if (this.started)
+      await this.opts.store.leave(this.instance).catch((err) => this.opts.onError(err, 'leaving presence'));
+  }
+
+  /** Opens the room's view here (reading who is in it) before a socket joins; call the release after. */
+  async prepare(campaign: string): Promise<() => void> {
+    this.holds.set(campaign, (this.holds.get(campaign) ?? 0) + 1);
+    this.open(campaign);
+    for (let r = this.reading.get(campaign); r; r = this.reading.get(campaign)) await r.done;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(campaign) ?? 1) - 1;
+      if (left) this.holds.set(campaign, left);
+      else this.holds.delete(campaign);
+      this.closeIfUnused(campaign);
+    };
+  }
+
+  /** Everyone in the room now, on every instance. */
+  list(campaign: string): PresenceEntry[] {
+    return this.views.list(campaign);
+  }
+
+  /** A socket of this instance joined a campaign room. */
+  entered(socketId: string, member: string, campaign: string): void {
+    const sockets = this.local.get(campaign) ?? new Map<string, string>();
+    this.local.set(campaign, sockets.set(socketId, member));
+    this.open(campaign);
+    if (this.views.add(campaign, member, connectionKey(this.instance, socketId))) {
+      this.opts.emit(campaign, 'presence:join', { campaign, user: member }, [socketId]);
+    }
+    this.writer.push(['+', socketId, campaign, member]);
+  }
+
+  /** A socket of this instance left a campaign room (unsubscribe, disconnect, a narrower token, expiry). */
+  left(socketId: string, campaign: string): void {
+    const sockets = this.local.get(campaign);
+    const member = sockets?.get(socketId);
+    if (!sockets || member === undefined) return;
+    sockets.delete(socketId);
+    if (this.views.remove(campaign, member, connectionKey(this.instance, socketId))) {
+      this.opts.emit(campaign, 'presence:leave', { campaign, user: member }, []);
+    }
+    this.writer.push(['-', socketId, campaign, member]);
+    if (!this.socketsOf(campaign, member).length) this.typers.set(campaign, member, false);
+    this.closeIfUnused(campaign);
+  }
+
+  /** A member, through a socket of this instance in the room, is typing or stopped. */
+  typing(campaign: string, member: string, typing: boolean): void {
+    this.typers.set(campaign, member, typing);
+  }
+
+  /** A notification on the presence channel. */
+  receive(payload: string): void {
+    this.opts.observer?.received();
+    const message = decodeMessage(payload);
+    if (!message) return;
+    if ('gone' in message) {
+      // swept while frozen or cut off: prove alive at once, and bring our connections back
+      if (message.gone === this.instance) return void this.tick();
+      return this.dropInstance(message.gone);
+    }
+    if (message.from === this.instance) return; // applied when made
+    for (const op of message.ops) {
+      const campaign = campaignOf(op);
+      if (!this.views.has(campaign)) continue;
+      const reading = this.reading.get(campaign);
+      if (reading) reading.pending.push({ from: message.from, op });
+      else this.apply(message.from, op);
+    }
+  }
+
+  /** The LISTEN connection is back: what was sent meanwhile is lost, so read every room afresh. */
+  resync(): void {
+    this.read(this.views.campaigns());
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.beating ??= this.beat()
+      .then(() => this.opts.store.sweep(this.opts.timeoutMs))
+      .then(() => undefined)
+      .catch((err) => this.opts.onError(err, 'presence heartbeat failed'))
+      .finally(() => (this.beating = undefined));
+  }
+
+  /** Our row was missing (first start, or we were swept): write our connections again. */
+  private async beat(): Promise<void> {
+    if (!(await this.opts.store.heartbeat(this.instance))) return;
+    for (const [campaign, sockets] of this.local) {
+      for (const [socketId, member] of sockets) this.writer.push(['+', socketId, campaign, member]);
+    }
+  }
+
+  private open(campaign: string): void {
+    if (this.views.has(campaign)) return;
+    this.views.open(campaign);
+    this.read([campaign]);
+  }
+
+  private closeIfUnused(campaign: string): void {
+    if (this.holds.has(campaign) || this.local.get(campaign)?.size) return;
+    this.local.delete(campaign);
+    this.views.close(campaign);
+    this.reading.delete(campaign);
+  }
+
+  private socketsOf(campaign: string, member: string): string[] {
+    return [...(this.local.get(campaign) ?? [])].filter(([, m]) => m === member).map(([id]) => id);
+  }
+
+  private show(campaign: string, member: string, typing: boolean): void {
+    // never to the member's own connections, wherever they are
+    this.opts.emit(campaign, 'typing', { campaign, user: member, typing }, this.socketsOf(campaign, member));
+  }
+
+  private announce(changes: PresenceChange[]): void {
+    for (const { kind, campaign, member } of changes) {
+      this.opts.emit(campaign, `presence:${kind}`, { campaign, user: member }, []);
+    }
+  }
+
+  private apply(from: string, op: PresenceOp): void {
+    if (op[0] === 't') return this.typers.received(op[1], op[2], op[3] === 1);
+    const [kind, socketId, campaign, member] = op;
+    const key = connectionKey(from, socketId);
+    const changed = kind === '+' ? this.views.add(campaign, member, key) : this.views.remove(campaign, member, key);
+    if (changed) this.announce([{ kind: kind === '+' ? 'join' : 'leave', campaign, member }]);
+  }
+
+  private dropInstance(instance: string): void {
+    for (const reading of this.reading.values()) reading.pending.push({ gone: instance });
+    const settled = this.views.campaigns().filter((c) => !this.reading.has(c));
+    this.announce(this.views.dropInstance(instance, settled));
+  }
+
+  /** Reads these rooms from the table; operations arriving meanwhile wait for the result. */
+  private read(campaigns: string[]): void {
+    if (!campaigns.length || this.stopped) return;
+    const token = {};
+    const done = this.opts.store.rooms(campaigns, this.instance).then(
+      (rows) => this.readDone(campaigns, token, rows),
+      (err) => {
+        this.opts.onError(err, 'reading presence failed');
+        this.readDone(campaigns, token, undefined);
+        setTimeout(() => this.read(campaigns.filter((c) => this.views.has(c))), 1_000).unref();
+      },
+    );
+    for (const campaign of campaigns) this.reading.set(campaign, { token, pending: [], done });
+  }
+
+  private readDone(campaigns: string[], token: object, rows: ConnectionRow[] | undefined): void {
+    for (const campaign of campaigns) {
+      const reading = this.reading.get(campaign);
+      if (reading?.token !== token) continue; // closed, or a newer reading is under way
+      this.reading.delete(campaign);
+      if (rows) this.announce(this.views.replace(campaign, this.entries(campaign, rows)));
+      for (const p of reading.pending) {
+        if ('gone' in p) this.announce(this.views.dropInstance(p.gone, [campaign]));
+        else this.apply(p.from, p.op);
+      }
+    }
+  }
+
+  /** A room's connections: the table's for other instances, ours as we know them. */
+  private entries(campaign: string, rows: ConnectionRow[]): { member: string; key: string }[] {
+    const theirs = rows
+      .filter((r) => r.campaign_id === campaign)
+      .map((r) => ({ member: r.member, key: connectionKey(r.instance, r.socket_id) }));
+    const ours = [...(this.local.get(campaign) ?? [])].map(([socketId, member]) => ({
+      member,
+      key: connectionKey(this.instance, socketId),
+    }));
+    return [...theirs, ...ours];
+  }
+}
