@@ -4,6 +4,7 @@
  *   npm run bench:scale                               # S=5000 ROOMS=500 BUSY=100 W=200 T=20 CLIENTS=2
  *   S=1000 ROOMS=100 W=50 T=5 npm run bench:scale     # any shape (env knobs)
  *   DATABASE_URL=postgres://… npm run bench:scale     # the instance on that database
+ *   NGINX=1 npm run bench:scale                       # also ours behind deploy/nginx.conf, beside direct
  *
  * One fresh `node dist/main.js` (rebuilt first; Postgres embedded in a temp dir unless
  * DATABASE_URL) holds S quiet subscribers spread evenly over ROOMS campaigns plus BUSY
@@ -31,6 +32,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startNginx } from '../test/support/nginx';
 import { bareServer, post } from './support/bare-server';
 import { cpuBusy, cpuSeconds, freePort, postgresCpu, processGroup, procField, readFile } from './support/processes';
 import { runQueueWaitS, sleep, type Instance } from './support/processes';
@@ -212,6 +214,25 @@ function report(ours: Awaited<ReturnType<typeof measure>>, bare: Awaited<ReturnT
   return ratio;
 }
 
+/** The same instance and shape again, every write and socket through nginx with the shipped configuration. */
+async function measureViaNginx(target: Target, shape: Shape) {
+  const sockets = shape.S + shape.BUSY;
+  const nginx = await startNginx([new URL(target.instance.url).host], { workerConnections: 2 * sockets + 1024 });
+  try {
+    log(`through nginx at ${nginx.url}`);
+    return await measure({ ...target, instance: { ...target.instance, url: nginx.url } }, shape);
+  } finally {
+    await nginx.stop();
+  }
+}
+
+function reportNginx(direct: Awaited<ReturnType<typeof measure>>, nginx: Awaited<ReturnType<typeof measure>>) {
+  const compared = ['delivered%', 'p50', 'p99', 'quietP99', 'postP99', 'cpuPer10k'] as const;
+  const ratio = Object.fromEntries(compared.map((k) => [k, round(nginx[k] / direct[k], 2)]));
+  console.log('\nours direct vs through nginx (same instance, same shape)');
+  console.table({ direct, nginx, 'nginx/direct': ratio }, [...compared]);
+}
+
 function readShape(): Shape {
   const knob = (name: keyof Shape, fallback: number) => Number(process.env[name] ?? fallback);
   const shape = {
@@ -236,15 +257,21 @@ async function main(): Promise<void> {
   const loadAvgAtStart = loadavg().map((l) => round(l, 2));
   const cpuBusyBefore = await cpuBusy('before start', log);
   console.log(`${JSON.stringify(shape)}; load average ${loadAvgAtStart.join(' ')} on ${cpus().length} CPUs`);
-  const ours = await measure(await startOurs(shape), shape);
+  const target = await startOurs(shape);
+  const ours = await measure(target, shape);
+  const viaNginx = process.env.NGINX === '1' ? await measureViaNginx(target, shape) : undefined;
   await group.stop();
   const bare = await measure(await startBare(shape), shape);
   await group.stop();
   const ratio = report(ours, bare);
+  if (viaNginx) reportNginx(ours, viaNginx);
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const file = join(ROOT, 'bench-results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const machine = { node: process.version, cpus: cpus().length, loadAvgAtStart, cpuBusyBefore };
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine, shape, ours, bare, ratio }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ at: new Date().toISOString(), machine, shape, ours, bare, ratio, viaNginx }, null, 2),
+  );
   console.log(`\nresults written to ${file}`);
 }
 

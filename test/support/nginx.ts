@@ -23,7 +23,7 @@ const listening = (port: number) =>
  * Debian's nginx running the shipped deploy/nginx.conf, with only its upstream servers and
  * listen port replaced by the test's instances and a free loopback port.
  */
-export async function startNginx(upstreams: string[]): Promise<Nginx> {
+export async function startNginx(upstreams: string[], { workerConnections = 1024 } = {}): Promise<Nginx> {
   if (!existsSync(BINARY))
     throw new Error('nginx is not installed: npm test installs it as root (apt-get install -y nginx)');
   const port = await freePort();
@@ -39,7 +39,8 @@ export async function startNginx(upstreams: string[]): Promise<Nginx> {
     join(dir, 'nginx.conf'),
     `pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
-events {}
+worker_rlimit_nofile ${workerConnections * 2};
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;
