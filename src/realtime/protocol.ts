@@ -80,6 +80,11 @@ export interface ServerToClientEvents {
   'campaign:deleted': (e: LiveEvent<{ id: string }>) => void;
   /** Sent just before the server disconnects a socket whose token expired. */
   'auth:expired': (e: { message: string }) => void;
+  /**
+   * This instance's feed fell behind pruning: the socket has left the room, and events were
+   * lost to it. Resubscribe without `since` and reload the history, as for `cursor_expired`.
+   */
+  'room:expired': (e: { campaign: string; code: 'cursor_expired'; message: string }) => void;
 }
 
 export const campaignRoom = (campaignId: string): string => `campaign:${campaignId}`;
