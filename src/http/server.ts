@@ -11,6 +11,7 @@ import { rateLimit } from './rate-limit';
 import { captureRoute, requestLog } from './request-log';
 import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
+import { clientBundle } from './client-bundle';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { apiRouter } from './routes/api.router';
@@ -28,6 +29,8 @@ export interface HttpOptions {
   corsOrigins: string[];
   /** Resolves when the app can serve (database reachable, listener connected). */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** The built browser bundle served at /client.js (default: where `npm run build` puts it). */
+  clientBundlePath?: string;
 }
 
 /** Builds the Express app; listening is the caller's business. */
@@ -47,6 +50,12 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
     const { ready, checks } = await opts.readiness();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  // same origin as the API, so helmet's CSP (script-src 'self') lets a page import it
+  app
+    .route('/client.js')
+    .get(clientBundle(opts.clientBundlePath))
+    .all(methodNotAllowed(['GET']));
 
   const openapi = openApiDocument();
   app
