@@ -247,7 +247,8 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
 
   /** 'change' once per tick, however many events the tick applied. */
   private changed(): void {
-    if (this.changeTimer !== undefined || this.facts.closed) return;
+    // no listener, no timer: a room read only through its events costs no timer per event
+    if (this.changeTimer !== undefined || this.facts.closed || !this.hasListeners('change')) return;
     this.changeTimer = setTimeout(() => {
       this.changeTimer = undefined;
       this.emit('change', this.chats);
