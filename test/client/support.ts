@@ -1,0 +1,50 @@
+import type { App } from '../../src/app';
+import { ChatClient } from '../../src/client';
+import type { ChatClientOptions, RoomEvent } from '../../src/client';
+import { sql } from '../support/db';
+import { api } from '../support/http';
+import { sleep } from '../support/sockets';
+
+/** A client that reconnects quickly, as tests need; closed by closeAll(). */
+const clients: ChatClient[] = [];
+export function chatClient(opts: ChatClientOptions): ChatClient {
+  const client = new ChatClient({ reconnectionDelay: 100, reconnectionDelayMax: 1000, ...opts });
+  clients.push(client);
+  return client;
+}
+export const closeClients = () => clients.splice(0).forEach((c) => c.close());
+
+/** The database's chats of a campaign in the history order: what room.chats must equal. */
+export const dbChats = (url: string, campaign: string) =>
+  sql<{ id: string }>(url, 'SELECT id FROM chats WHERE campaign_id = $1 ORDER BY created_at, id', [campaign]).then(
+    (rows) => rows.map((r) => r.id),
+  );
+
+/** The campaign's chat creations in commit order, from the events log: what the 'event' stream must equal. */
+export const committedChats = (url: string, campaign: string) =>
+  sql<{ entity_id: string }>(
+    url,
+    `SELECT entity_id FROM events WHERE campaign_id = $1 AND entity = 'chat' AND op = 'created' ORDER BY id`,
+    [campaign],
+  ).then((rows) => rows.map((r) => r.entity_id));
+
+export const createdIds = (events: RoomEvent[]) =>
+  events.filter((e) => e.name === 'chat:created').map((e) => e.data.id);
+
+/** Cursors strictly increasing: every event once, in commit order. */
+export const inCommitOrder = (events: RoomEvent[]) =>
+  events.every((e, i) => i === 0 || BigInt(e.cursor) > BigInt(events[i - 1].cursor));
+
+/** Posts a chat, retrying through outages (503s, refused connections) until it lands. */
+export async function postChat(app: App, campaign: string, message: string, headers: Record<string, string> = {}) {
+  for (;;) {
+    const res = await api(app)
+      .post('/api/chats/')
+      .set(headers)
+      .send({ campaign, author: 'human', message })
+      .catch(() => undefined);
+    if (res?.status === 201) return res.body as { id: string };
+    expect([undefined, 503]).toContain(res?.status);
+    await sleep(50);
+  }
+}
