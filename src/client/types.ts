@@ -1,8 +1,10 @@
 import type { ChatRep, ServerToClientEvents } from '../realtime/protocol';
 import type { ChatError } from './errors';
 
-/** The room events the server sends, each `{cursor, campaign, data}`. */
-export type LiveEventName = Exclude<keyof ServerToClientEvents, 'auth:expired' | 'room:expired'>;
+/** The room events the server sends, each `{cursor, campaign, data}` (the durable ones, with a cursor). */
+export type LiveEventName = {
+  [K in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[K]>[0] extends { cursor: string } ? K : never;
+}[keyof ServerToClientEvents];
 
 /** The payload of a live event by name. */
 export type LivePayload<N extends LiveEventName> = Parameters<ServerToClientEvents[N]>[0];
