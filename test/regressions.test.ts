@@ -231,3 +231,27 @@ it('an unsubscribe sent right after a subscribe leaves the room that subscribe j
   await sleep(200);
   expect(c.received).toEqual([]);
 });
+
+it('a subscribed client loading the newest page (?live=1) gets a chat committed while an older transaction is open', async () => {
+  const a = await campaign();
+  const writer = new Client({ connectionString: url });
+  await writer.connect();
+  try {
+    // an open writing transaction that began before the chat: the newest page holds the chat back
+    await writer.query(`BEGIN; INSERT INTO campaigns (title) VALUES ('open')`);
+    const committed = await chat(a, 'committed meanwhile');
+    const page = (live?: string) =>
+      api(app)
+        .get(`/api/campaigns/${a}/chats/`)
+        .query({ limit: 10, ...(live && { live }) })
+        .expect(200)
+        .then((r) => r.body.results.map((c: { id: string }) => c.id));
+    expect(await page()).toEqual([]);
+    // a room subscriber would never get it live (it committed before the subscription): it must be here
+    expect(await page('1')).toEqual([committed.id]);
+    expect(await page('true')).toEqual([committed.id]);
+  } finally {
+    await writer.query('ROLLBACK');
+    await writer.end();
+  }
+});

@@ -35,6 +35,8 @@ export interface HistoryParams {
   limit?: number;
   before?: string;
   after?: string;
+  /** The caller is subscribed to the room: every committed chat, none held back for late commits. */
+  live?: boolean;
 }
 
 /** The `before`/`after` cursor a history link carries. */

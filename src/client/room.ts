@@ -166,7 +166,9 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
 
   /** Newest `limit` chats, over several pages beyond the server's page limit; returns the `before` cursor. */
   private async loadNewest(into: Timeline, limit: number): Promise<string | null> {
-    let page = await this.loadHistory(into, { limit: Math.min(limit, HISTORY_PAGE_MAX) });
+    // live: the newest page must hold everything committed up to the cursor, which the
+    // subscription will not bring; chats committing later come live
+    let page = await this.loadHistory(into, { limit: Math.min(limit, HISTORY_PAGE_MAX), live: true });
     let [loaded, older] = [page.results.length, cursorOf(page.previous, 'before')];
     while (loaded < limit && older !== null) {
       page = await this.loadHistory(into, { limit: Math.min(limit - loaded, HISTORY_PAGE_MAX), before: older });

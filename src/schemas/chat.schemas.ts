@@ -27,6 +27,8 @@ export const chatHistoryQuery = Joi.object({
   limit: Joi.number().integer().min(1).max(100),
   before: Joi.string().max(200),
   after: Joi.string().max(200),
+  /** The caller follows the room live: the newest page holds every committed chat (see the service). */
+  live: Joi.boolean().truthy('1').falsy('0'),
 }).oxor('before', 'after');
 
 export interface ChatInput {

@@ -14,6 +14,13 @@ export interface HistoryParams {
   limit?: number;
   before?: string;
   after?: string;
+  /**
+   * The caller is subscribed to the room: the newest page is every chat committed now, not
+   * held back for transactions in flight, whose chats will reach the caller live. (Held back,
+   * a chat committed before the subscription but created after such a transaction began
+   * would be in neither.)
+   */
+  live?: boolean;
 }
 
 export interface HistoryPage {
@@ -104,7 +111,11 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
     },
 
     /** Newest `limit` chats, or the page before/after a cursor; results oldest first. */
-    async page(campaignId: string, { limit = 50, before, after }: HistoryParams, p: Principal): Promise<HistoryPage> {
+    async page(
+      campaignId: string,
+      { limit = 50, before, after, live }: HistoryParams,
+      p: Principal,
+    ): Promise<HistoryPage> {
       requireSees(p, campaignId);
       requireScope(p, 'read');
       await assertCampaign(campaignId);
@@ -117,7 +128,7 @@ export function createChatHistoryService(sql: Sql, { lateWriterGraceMs = 5_000 }
         where += ` AND (c.created_at, c.id) ${after ? '>' : '<'} ($3::timestamptz, $4::uuid)`;
       }
       // read before the page's snapshot: whatever commits in between is then behind it
-      if (!before) {
+      if (!before && !live) {
         bind.push(await horizon());
         where += ` AND c.created_at < $${bind.length}::timestamptz`;
       }
