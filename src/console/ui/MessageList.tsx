@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { ChatRep } from '../../client';
 import { ChatItem } from './ChatItem';
 
@@ -30,6 +30,12 @@ export function MessageList({ chats, hasOlder, loadingOlder, onLoadOlder }: Prop
     else if (chats[0]?.id !== before.current.first) el.scrollTop += el.scrollHeight - before.current.height;
     before.current = { first: chats[0]?.id, height: el.scrollHeight };
   }, [chats]);
+
+  // still at the top once a page came in (a fling outran it): the next page, without another scroll
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && hasOlder && !loadingOlder && !atBottom.current && el.scrollTop < NEAR) onLoadOlder();
+  }, [chats, hasOlder, loadingOlder]);
 
   const scrolled = () => {
     const el = scroller.current;
