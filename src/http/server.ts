@@ -14,6 +14,7 @@ import type { Histogram, Registry } from 'prom-client';
 import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
 import { clientBundle } from './client-bundle';
+import { consoleRouter } from './console';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { apiRouter } from './routes/api.router';
@@ -35,6 +36,8 @@ export interface HttpOptions {
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   /** The built browser bundle served at /client.js (default: where `npm run build` puts it). */
   clientBundlePath?: string;
+  /** The built web console served at / (default: where `npm run build` puts it). */
+  consoleDir?: string;
 }
 
 /** Builds the Express app; listening is the caller's business. */
@@ -64,6 +67,7 @@ export function createHttpApp(services: Services, opts: HttpOptions): Express {
     .route('/client.js')
     .get(clientBundle(opts.clientBundlePath))
     .all(methodNotAllowed(['GET']));
+  app.use(consoleRouter(opts.consoleDir));
 
   const openapi = openApiDocument();
   app

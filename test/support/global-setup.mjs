@@ -1,7 +1,8 @@
 // Starts one Postgres for the whole run (embedded, or DATABASE_URL when set), migrates a
 // template database with sequelize-cli, and hands its coordinates to the test files,
 // which clone the template per file (CREATE DATABASE … TEMPLATE) for isolation. It also
-// builds the client library's browser bundle, which the server serves at /client.js.
+// builds the client library's browser bundle and the web console, which the server serves
+// at /client.js and /.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -43,20 +44,22 @@ async function startEmbedded() {
 }
 
 /**
- * src/client/bundle.ts, the same build as `npm run build`'s, so the browser tests load what
+ * src/client/bundle.ts and src/console/bundle.ts, the same builds as `npm run build`'s, so the browser tests load what
  * the server would serve. In a child process: esbuild cannot find its binary when tsx
  * loads it inside this one.
  */
-const buildBrowserBundle = () =>
+const buildBundle = (script) =>
   new Promise((resolve, reject) => {
     const options = { cwd: ROOT };
-    execFile(process.execPath, ['--import', 'tsx', 'src/client/bundle.ts'], options, (err, _stdout, stderr) =>
-      err ? reject(new Error(`building the browser bundle failed: ${stderr}`)) : resolve(),
+    execFile(process.execPath, ['--import', 'tsx', script], options, (err, _stdout, stderr) =>
+      err ? reject(new Error(`building ${script} failed: ${stderr}`)) : resolve(),
     );
   });
+const buildBrowserBundles = () =>
+  Promise.all([buildBundle('src/client/bundle.ts'), buildBundle('src/console/bundle.ts')]);
 
 export default async function globalSetup() {
-  const bundled = buildBrowserBundle();
+  const bundled = buildBrowserBundles();
   bundled.catch(() => undefined); // awaited below; not unhandled if the database fails first
   const adminUrl = process.env.DATABASE_URL ?? (await startEmbedded());
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -1,0 +1,17 @@
+import type { RoomState } from '../../client';
+
+const SAYS: Record<RoomState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  recovering: 'Reconnecting…',
+  closed: 'Offline',
+};
+
+/** Whether the room is following live: the one `status` element of the page. */
+export function ConnectionStatus({ state }: { state: RoomState }) {
+  return (
+    <p role="status" class={`connection ${state}`}>
+      {SAYS[state]}
+    </p>
+  );
+}

@@ -1,0 +1,17 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { ChatClient } from '../../client';
+
+export interface Console {
+  client: ChatClient;
+  /** Turns a failure into a sentence; a 401 also asks for a token. */
+  report(err: unknown): string;
+}
+
+export const ConsoleContext = createContext<Console | undefined>(undefined);
+
+export function useConsole(): Console {
+  const value = useContext(ConsoleContext);
+  if (!value) throw new Error('useConsole outside the console');
+  return value;
+}
