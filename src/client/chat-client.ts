@@ -1,6 +1,12 @@
 import { Emitter } from '@socket.io/component-emitter';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '../realtime/protocol';
+import {
+  MAX_NAME_LENGTH,
+  type Ack,
+  type ClientToServerEvents,
+  type HandshakeAuth,
+  type ServerToClientEvents,
+} from '../realtime/protocol';
 import { ChatError } from './errors';
 import { restResources, restSender, type Campaigns, type HistoryParams, type RestResources } from './rest';
 import { Room, type RoomLink } from './room';
@@ -44,6 +50,11 @@ export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements R
 
   constructor(private readonly options: ChatClientOptions) {
     super();
+    // the server refuses such a name on every connect: better said once, here
+    if (options.name !== undefined && [...options.name.trim()].length > MAX_NAME_LENGTH) {
+      const message = `The name must be at most ${MAX_NAME_LENGTH} characters.`;
+      throw new ChatError(400, 'invalid', message, { name: [message] });
+    }
     this.tokens = new Tokens(options.token);
     const rest = restResources(restSender(options.url, this.tokens, options.fetch));
     [this.campaigns, this.chats, this.datas] = [rest.campaigns, rest.chats, rest.datas];

@@ -59,6 +59,11 @@ it('each client sees the other in room.presence, with a presence event on each j
   expect(aliceSaw).toEqual(['alice,bob', 'alice']);
 });
 
+it('a name over 64 characters is refused at once, as the server would refuse it on every connect', () => {
+  expect(() => chatClient({ url: a.url, name: 'x'.repeat(65) })).toThrow(ChatError);
+  expect(() => chatClient({ url: a.url, name: ` ${'y'.repeat(64)} ` })).not.toThrow();
+});
+
 it("setTyping reaches the others' typing listeners, never the typer's own connections", async () => {
   const { id } = await createCampaign(a);
   const alice = await join(a, 'alice', id);
