@@ -5,6 +5,7 @@
  *   S=100 W=1000 T=3 npm run bench:realtime           # any shape
  *   npm run bench:realtime -- --targets               # both target shapes in sequence (T from env)
  *   DATABASE_URL=postgres://… npm run bench:realtime  # both instances on that database
+ *   TYPING=1 npm run bench:realtime                   # also: the raw shape again under typing load
  *
  * S subscribers (socket.io-client, websocket, in this process) split across 2 fresh instances of
  * `node dist/main.js` (rebuilt first) on one Postgres (embedded in a temp dir unless DATABASE_URL);
@@ -19,6 +20,13 @@
  * Rate limits, the in-flight cap and auth are off in the instances (one loopback IP would be throttled).
  * Targets: S=1000 W=50: 100% delivered, p99 ≤ 2× bare p99, and through the client library 100%
  * delivered with p99 ≤ 1.2× the raw socket.io-client p99 of the same run; S=100 W=1000: 100% delivered.
+ * TYPING=1: after the raw measurement, the same shape again with the raw subscribers also in
+ * 100 other rooms (two per room per pass over the subscribers, one on each instance: S=1000
+ * puts 10 in each), each saying `typing: true` there every 3 s from a random phase, from its
+ * subscribe to its close (the whole measured window); then once more without it, since the
+ * first run also warms the instances up. Reports chat delivery p50/p99 of the three runs and
+ * their ratios, the typing sent and relayed, and the events log's row count before and after
+ * the loaded run: it grows by the chats written and nothing else (typing is never logged).
  * Each client socket is an open file here: the soft `ulimit -n` must exceed S + 512 (checked).
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -27,6 +35,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client';
 import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
@@ -34,6 +43,7 @@ import { bareServer, post } from './support/bare-server';
 import { freePort, processGroup, readFile, sampleProcesses, sleep, type Instance } from './support/processes';
 
 type Shape = { S: number; W: number; T: number };
+type RawSocket = Socket<S2C, C2S>;
 
 /** What one measurement saw, filled in by subscribers and the writer. */
 class Tally {
@@ -48,6 +58,8 @@ class Tally {
   /** Writer start and last response: the write rate the instances sustained. */
   writeSpan = [0, 0];
   firstFailure?: string;
+  /** Typing load: `true`s acknowledged, refused or unanswered, and typing events received. */
+  typing = { sent: 0, failed: 0, received: 0 };
   constructor(readonly sendTimes: Float64Array) {}
 }
 
@@ -68,8 +80,11 @@ const INSTANCE_ENV = {
   MAX_INFLIGHT_PER_CLIENT: '0',
 };
 const group = processGroup();
+const TYPING = process.env.TYPING === '1';
+const TYPING_ROOMS = 100;
+const TYPING_EVERY_MS = 3_000;
 
-async function startOurs(): Promise<Instance[]> {
+async function startOurs(): Promise<{ instances: Instance[]; databaseUrl: string }> {
   const node = (name: string, port: number, extra: NodeJS.ProcessEnv) => {
     const env = { ...process.env, ...INSTANCE_ENV, ...extra, PORT: String(port) };
     return group.start(name, port, spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' }));
@@ -81,7 +96,28 @@ async function startOurs(): Promise<Instance[]> {
     : { EMBEDDED_PG_DIR: await group.tempDir('chat-bench-pg-'), EMBEDDED_PG_PORT: String(pgPort) };
   const a = await node('ours-a', portA, owner);
   url ??= `postgres://postgres:postgres@127.0.0.1:${pgPort}/chat`;
-  return [a, await node('ours-b', portB, { DATABASE_URL: url })];
+  return { instances: [a, await node('ours-b', portB, { DATABASE_URL: url })], databaseUrl: url };
+}
+
+async function createCampaign(instance: Instance, title: string): Promise<string> {
+  const created = await post(new Agent(), `${instance.url}/api/campaigns/`, { title });
+  if (created.status !== 201) throw new Error(`creating a campaign: ${created.status} ${created.text}`);
+  return (JSON.parse(created.text) as { id: string }).id;
+}
+
+async function eventsLogRows(databaseUrl: string, campaigns?: string[]): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const where = campaigns ? 'WHERE campaign_id = ANY($1)' : '';
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events ${where}`,
+      campaigns ? [campaigns] : [],
+    );
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
 }
 
 async function startBare(): Promise<Instance[]> {
@@ -133,24 +169,57 @@ const subscribeThroughClient: Subscribe = async (instances, S, campaignId, tally
   return clients;
 };
 
+/** More for subscriber `i` to do once subscribed; returns how to stop it. */
+type Also = (socket: RawSocket, i: number, tally: Tally) => Promise<() => void>;
+
 /** S subscribers split across the instances, in batches of 100, each acked by `subscribe`. */
-const subscribe: Subscribe = async (instances, S, campaignId, tally) => {
-  const open = async (url: string) => {
-    const seen = new Set<string>();
-    const socket: Socket<S2C, C2S> = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
-    socket.on('chat:created', ({ data }) => received(tally, seen, data));
-    socket.on('disconnect', () => tally.disconnects++);
-    const ack = await socket.timeout(60_000).emitWithAck('subscribe', { campaignId });
-    if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
-    return socket;
+const subscribe =
+  (also?: Also): Subscribe =>
+  async (instances, S, campaignId, tally) => {
+    const open = async (i: number) => {
+      const seen = new Set<string>();
+      const url = instances[i % 2].url;
+      const socket: RawSocket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+      socket.on('chat:created', ({ data }) => received(tally, seen, data));
+      socket.on('disconnect', () => tally.disconnects++);
+      const ack = await socket.timeout(60_000).emitWithAck('subscribe', { campaignId });
+      if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
+      const stop = await also?.(socket, i, tally);
+      return { close: () => (stop?.(), socket.disconnect()) };
+    };
+    const clients: Closable[] = [];
+    for (let i = 0; i < S; i += 100) {
+      clients.push(...(await Promise.all(Array.from({ length: Math.min(100, S - i) }, (_, j) => open(i + j)))));
+    }
+    return clients;
   };
-  const clients: Socket[] = [];
-  for (let i = 0; i < S; i += 100) {
-    const batch = Array.from({ length: Math.min(100, S - i) }, (_, j) => open(instances[(i + j) % 2].url));
-    clients.push(...(await Promise.all(batch)));
-  }
-  return clients.map((socket) => ({ close: () => socket.disconnect() }));
-};
+
+/**
+ * The typing load: subscriber `i` also joins typing room ⌊i/2⌋ mod 100 (so each room has
+ * members on both instances) and says `typing: true` there every 3 s, from a random phase.
+ */
+const typingIn =
+  (rooms: string[]): Also =>
+  async (socket, i, tally) => {
+    const campaignId = rooms[Math.floor(i / 2) % rooms.length];
+    const ack = await socket.timeout(60_000).emitWithAck('subscribe', { campaignId });
+    if (!ack.ok) throw new Error(`subscribe to a typing room failed: ${JSON.stringify(ack.error)}`);
+    socket.on('typing', () => tally.typing.received++);
+    const say = () =>
+      socket
+        .timeout(10_000)
+        .emitWithAck('typing', { campaignId, typing: true })
+        .then(
+          (res) => void (res.ok ? tally.typing.sent++ : tally.typing.failed++),
+          () => void tally.typing.failed++,
+        );
+    let every: ReturnType<typeof setInterval> | undefined;
+    const first = setTimeout(
+      () => (void say(), (every = setInterval(say, TYPING_EVERY_MS))),
+      Math.random() * TYPING_EVERY_MS,
+    );
+    return () => (clearTimeout(first), clearInterval(every));
+  };
 
 /** W chats/s for T s on an even schedule; sends are not awaited, so a slow response delays nothing. */
 async function write(instances: Instance[], campaignId: string, { W, T }: Shape, tally: Tally): Promise<void> {
@@ -179,8 +248,10 @@ async function write(instances: Instance[], campaignId: string, { W, T }: Shape,
   agents.forEach((agent) => agent.destroy());
 }
 
-async function measure(instances: Instance[], campaignId: string, shape: Shape, open: Subscribe = subscribe) {
+async function measure(instances: Instance[], campaignId: string, shape: Shape, open: Subscribe = subscribe()) {
+  console.log(`${new Date().toISOString().slice(11, 19)} subscribing on ${instances.map((i) => i.name).join(', ')}`);
   const stopSampling = sampleProcesses(instances);
+  const startedAt = Date.now();
   const tally = new Tally(new Float64Array(shape.W * shape.T).fill(NaN));
   const clients = await open(instances, shape.S, campaignId, tally);
   await write(instances, campaignId, shape, tally);
@@ -191,6 +262,7 @@ async function measure(instances: Instance[], campaignId: string, shape: Shape, 
     if (tally.delivered !== last) [last, idleSince] = [tally.delivered, Date.now()];
   }
   const { delivered, duplicates, disconnects, latencies, firstFailure } = tally; // before our own disconnects
+  const typing = { ...tally.typing, perS: Math.round((tally.typing.sent * 1000) / (Date.now() - startedAt)) };
   clients.forEach((client) => client.close());
   const [p50, p99, max] = [0.5, 0.99, 1].map((q) => percentile(latencies, q));
   const deliveryPct = expected ? Math.floor((delivered / expected) * 10_000) / 100 : 0;
@@ -204,24 +276,41 @@ async function measure(instances: Instance[], campaignId: string, shape: Shape, 
     writesPerS,
     sendLag: Math.round(tally.maxLag),
   };
-  return { ...row, disconnects, ...timing, ...stopSampling(), ...(firstFailure && { firstFailure }) };
+  return { ...row, disconnects, ...timing, ...stopSampling(), ...(firstFailure && { firstFailure }), typing };
+}
+
+/**
+ * The raw shape again, its subscribers typing in 100 other rooms meanwhile; the events log is
+ * counted before and after: it must grow by the chats written and nothing else.
+ */
+async function measureUnderTyping(ours: Instance[], databaseUrl: string, campaignId: string, shape: Shape) {
+  const rooms: string[] = [];
+  for (let r = 0; r < TYPING_ROOMS; r++) rooms.push(await createCampaign(ours[r % 2], `typing room ${r}`));
+  const [before, typingRoomsBefore] = [await eventsLogRows(databaseUrl), await eventsLogRows(databaseUrl, rooms)];
+  const result = await measure(ours, campaignId, shape, subscribe(typingIn(rooms)));
+  const [after, typingRoomsAfter] = [await eventsLogRows(databaseUrl), await eventsLogRows(databaseUrl, rooms)];
+  const eventsLog = { before, after, chatsWritten: result.sentOk, other: after - before - result.sentOk };
+  return { result, eventsLog, typingRoomsRows: typingRoomsAfter - typingRoomsBefore };
 }
 
 async function runShape(shape: Shape) {
   console.log(`\n== S=${shape.S} subscribers, W=${shape.W} chats/s, T=${shape.T} s`);
   try {
-    const ours = await startOurs();
-    const created = await post(new Agent(), `${ours[0].url}/api/campaigns/`, { title: 'realtime bench' });
-    if (created.status !== 201) throw new Error(`creating the campaign: ${created.status} ${created.text}`);
-    const campaignId = (JSON.parse(created.text) as { id: string }).id;
+    const { instances: ours, databaseUrl } = await startOurs();
+    const campaignId = await createCampaign(ours[0], 'realtime bench');
     const oursResult = await measure(ours, campaignId, shape);
+    const typing = TYPING ? await measureUnderTyping(ours, databaseUrl, campaignId, shape) : undefined;
+    // the first run also warms the instances up: a second one without the load brackets the loaded one
+    const again = typing && (await measure(ours, campaignId, shape));
     const clientResult = await measure(ours, campaignId, shape, subscribeThroughClient);
     await group.stop();
     const bareResult = await measure(await startBare(), randomUUID(), shape);
     const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const [p99Ratio, clientRatio] = [ratio(oursResult.p99, bareResult.p99), ratio(clientResult.p99, oursResult.p99)];
-    const columns = Object.keys(oursResult).filter((k) => k !== 'firstFailure');
-    console.table({ ours: oursResult, 'ours, client library': clientResult, bare: bareResult }, columns);
+    const columns = Object.keys(oursResult).filter((k) => k !== 'firstFailure' && k !== 'typing');
+    const typingRow = typing && again && { 'ours, typing load': typing.result, 'ours, no typing again': again };
+    console.table({ ours: oursResult, ...typingRow, 'ours, client library': clientResult, bare: bareResult }, columns);
+    const typingFigures = typing && again && reportTyping([oursResult, again], typing);
     if (oursResult.firstFailure) console.log(`first failed write: ${oursResult.firstFailure}`);
     const target = TARGETS.find((t) => t.S === shape.S && t.W === shape.W);
     const met = (r: typeof oursResult, value: number, max: number) =>
@@ -238,11 +327,38 @@ async function runShape(shape: Shape) {
     return {
       shape,
       ...{ ours: oursResult, client: clientResult, bare: bareResult, p99Ratio, clientRatio },
+      ...(typing && { typing: { ...typing, ...typingFigures } }),
       ...{ target: target?.goal, targetMet, clientTarget: clientGoal, clientTargetMet },
     };
   } finally {
     await group.stop();
   }
+}
+
+/** Chat delivery without and with the typing load, and what the load cost the events log. */
+function reportTyping(
+  [before, after]: Awaited<ReturnType<typeof measure>>[],
+  { result: loaded, eventsLog, typingRoomsRows }: Awaited<ReturnType<typeof measureUnderTyping>>,
+) {
+  const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+  const row = (r: typeof before) => ({ 'delivery%': r['delivery%'], p50: r.p50, p99: r.p99, max: r.max });
+  const ratios = (r: typeof before) => ({ p50: ratio(loaded.p50, r.p50), p99: ratio(loaded.p99, r.p99) });
+  const [toFirst, toAgain] = [ratios(before), ratios(after)];
+  console.log(`\nchat delivery without and with typing (${TYPING_ROOMS} rooms, each subscriber every 3 s):`);
+  console.table({
+    '1. no typing': row(before),
+    '2. typing': row(loaded),
+    '3. no typing again': row(after),
+    '2 / 1': toFirst,
+    '2 / 3': toAgain,
+  });
+  const { sent, failed, received, perS } = loaded.typing;
+  console.log(`typing: ${sent} sent (${perS}/s), ${failed} failed, ${received} received by other members`);
+  console.log(
+    `events log: ${eventsLog.before} rows before, ${eventsLog.after} after: +${eventsLog.chatsWritten} chats, ` +
+      `+${eventsLog.other} other; ${typingRoomsRows} in the typing rooms`,
+  );
+  return { ratioToFirst: toFirst, ratioToAgain: toAgain };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,12 @@
 import { Emitter } from '@socket.io/component-emitter';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../realtime/protocol';
+import {
+  MAX_NAME_LENGTH,
+  type Ack,
+  type ClientToServerEvents,
+  type HandshakeAuth,
+  type ServerToClientEvents,
+} from '../realtime/protocol';
 import { ChatError } from './errors';
 import { restResources, restSender, type Campaigns, type HistoryParams, type RestResources } from './rest';
 import { Room, type RoomLink } from './room';
@@ -44,6 +50,11 @@ export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements R
 
   constructor(private readonly options: ChatClientOptions) {
     super();
+    // the server refuses such a name on every connect: better said once, here
+    if (options.name !== undefined && [...options.name.trim()].length > MAX_NAME_LENGTH) {
+      const message = `The name must be at most ${MAX_NAME_LENGTH} characters.`;
+      throw new ChatError(400, 'invalid', message, { name: [message] });
+    }
     this.tokens = new Tokens(options.token);
     const rest = restResources(restSender(options.url, this.tokens, options.fetch));
     [this.campaigns, this.chats, this.datas] = [rest.campaigns, rest.chats, rest.datas];
@@ -85,7 +96,11 @@ export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements R
   /** The socket, made and wired once; connecting is the caller's call. */
   private open(): ClientSocket {
     if (this.socket) return this.socket;
-    const { url, transports, reconnectionDelay = 500, reconnectionDelayMax = 10_000 } = this.options;
+    const { url, name, transports, reconnectionDelay = 500, reconnectionDelayMax = 10_000 } = this.options;
+    const handshake = (token?: string): HandshakeAuth => ({
+      ...(token && { token }),
+      ...(name !== undefined && { name }),
+    });
     const socket: ClientSocket = io(url, {
       autoConnect: false,
       forceNew: true,
@@ -95,10 +110,10 @@ export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements R
       // called on every connect attempt: a token function is asked each time
       auth: (cb) => {
         this.tokens.fresh().then(
-          (token) => cb(token ? { token } : {}),
+          (token) => cb(handshake(token)),
           (err: unknown) => (
             this.fail(new ChatError(401, 'unauthorized', `The token function failed: ${err}`)),
-            cb({})
+            cb(handshake())
           ),
         );
       },
@@ -113,6 +128,9 @@ export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements R
     });
     socket.on('auth:expired', (e) => this.fail(new ChatError(401, 'token_expired', e.message)));
     socket.on('room:expired', (e) => this.rooms.get(e.campaign)?.expire());
+    socket.on('presence:join', (e) => this.rooms.get(e.campaign)?.presenceChanged('join', e.user));
+    socket.on('presence:leave', (e) => this.rooms.get(e.campaign)?.presenceChanged('leave', e.user));
+    socket.on('typing', (e) => this.rooms.get(e.campaign)?.typed(e));
     for (const name of LIVE_EVENTS) {
       socket.on(name, (payload: Omit<RoomEvent, 'name'>) => {
         this.rooms.get(payload.campaign)?.receive({ name, ...payload } as RoomEvent);

@@ -21,6 +21,7 @@ const CODE_OF_STATUS: Record<number, string> = {
 const STATUS_OF_CODE: Record<string, number> = {
   ...Object.fromEntries(Object.entries(CODE_OF_STATUS).map(([status, code]) => [code, Number(status)])),
   invalid_cursor: 400,
+  not_subscribed: 409,
   unknown_event: 400,
   parse_error: 400,
   bad_request: 400,

@@ -1,7 +1,8 @@
 /**
  * The client library: `import { ChatClient } from 'campaign-chat/client'` in Node, or
  * `import { ChatClient } from '/client.js'` in a browser (the server serves the bundle).
- * Only types come from the server's modules, so it bundles without any server code.
+ * Only types and the protocol's constants come from the server's modules, so it bundles
+ * without any server code.
  */
 export { ChatClient } from './chat-client';
 export { Room } from './room';
@@ -19,4 +20,13 @@ export type {
 } from './rest';
 export type * from './types';
 export type { FieldErrors } from '../errors';
-export type { CampaignFields, CampaignRep, ChatRep, DataRep, LiveEvent } from '../realtime/protocol';
+export type {
+  CampaignFields,
+  CampaignRep,
+  ChatRep,
+  DataRep,
+  LiveEvent,
+  PresenceEntry,
+  TypingEvent,
+} from '../realtime/protocol';
+export { MAX_NAME_LENGTH, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from '../realtime/protocol';

@@ -1,6 +1,14 @@
 import { Emitter } from '@socket.io/component-emitter';
-import type { Ack, ChatRep } from '../realtime/protocol';
+import {
+  TYPING_INTERVAL_MS,
+  type Ack,
+  type ChatRep,
+  type PresenceEntry,
+  type SubscribeAck,
+  type TypingEvent,
+} from '../realtime/protocol';
 import { ChatError } from './errors';
+import { Members, Typers } from './members';
 import { cursorOf, type HistoryPage, type HistoryParams } from './rest';
 import { backoff, roomState, type RoomFacts } from './state';
 import { isAfter, laterCursor, Timeline } from './timeline';
@@ -10,7 +18,10 @@ import type { RoomEvent, RoomEvents, RoomState } from './types';
 export interface RoomLink {
   readonly connected: boolean;
   readonly pageSize: number;
-  request<T extends object>(event: 'subscribe' | 'unsubscribe' | 'chat:create', payload: object): Promise<Ack<T>>;
+  request<T extends object>(
+    event: 'subscribe' | 'unsubscribe' | 'chat:create' | 'typing',
+    payload: object,
+  ): Promise<Ack<T>>;
   history(campaignId: string, params: HistoryParams): Promise<HistoryPage>;
   forget(room: Room): void;
 }
@@ -20,6 +31,8 @@ const PERMANENT = new Set(['not_found', 'forbidden', 'unauthorized', 'invalid'])
 /** An instance that cannot reach our cursor in time is retried this often before the history is reloaded. */
 const INVALID_CURSOR_RETRIES = 3;
 const HISTORY_PAGE_MAX = 100;
+
+const closedError = () => new ChatError(499, 'closed', 'The room was closed.');
 
 /** One campaign room: live events, merged with history into `chats`, kept across reconnects. */
 export class Room extends Emitter<RoomEvents, RoomEvents> {
@@ -41,6 +54,10 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
   private older?: string | null;
   private loadingOlder?: Promise<boolean>;
   private cursorWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private readonly members = new Members();
+  private readonly typers = new Typers((user) => this.emit('typing', { campaign: this.id, user, typing: false }));
+  /** When this subscription last told the server `typing: true` (a repeat within the interval is folded there anyway). */
+  private typingSentAt = -Infinity;
 
   constructor(
     readonly id: string,
@@ -52,6 +69,16 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
   /** The synced timeline: history and live chats, one per id, by created_at then id. */
   get chats(): readonly ChatRep[] {
     return this.timeline.list;
+  }
+
+  /** Who is in the room now, on every instance, this client included (see 'presence'). */
+  get presence(): readonly PresenceEntry[] {
+    return this.members.list;
+  }
+
+  /** The other members typing now (see 'typing'). */
+  get typing(): readonly string[] {
+    return this.typers.list;
   }
 
   /** The last event applied; resuming sends it as `since`. */
@@ -80,7 +107,27 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
   async send(input: { author: ChatRep['author']; message: string }): Promise<ChatRep> {
     const ack = await this.link.request<{ data: ChatRep }>('chat:create', { ...input, campaign: this.id });
     if (!ack.ok) throw ChatError.fromAck(ack.error);
+    this.typingSentAt = -Infinity; // a chat ends typing on the server: the next `true` must go
     return ack.data;
+  }
+
+  /**
+   * Tells the others in the room that this member is (not) typing; call it as often as the
+   * UI likes. A repeated `true` within TYPING_INTERVAL_MS is not sent (the server would fold
+   * it), and the server ends a `true` not refreshed within TYPING_EXPIRY_MS. Rejects with a
+   * ChatError when the room is closed (`closed`) or not subscribed now (`not_subscribed`).
+   */
+  async setTyping(typing: boolean): Promise<void> {
+    if (this.facts.closed) throw closedError();
+    if (!this.facts.subscribed) throw new ChatError(409, 'not_subscribed', 'The room is not subscribed right now.');
+    const now = Date.now();
+    if (typing && now - this.typingSentAt < TYPING_INTERVAL_MS) return;
+    this.typingSentAt = typing ? now : -Infinity;
+    const ack = await this.link.request('typing', { campaignId: this.id, typing });
+    if (!ack.ok) {
+      this.typingSentAt = -Infinity;
+      throw ChatError.fromAck(ack.error);
+    }
   }
 
   close(): void {
@@ -92,7 +139,8 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
       this.link.request('unsubscribe', { campaignId: this.id }).catch(() => undefined);
     }
     this.set({ closed: true, subscribed: false });
-    for (const w of this.cursorWaiters.splice(0)) w.reject(new ChatError(499, 'closed', 'The room was closed.'));
+    this.typers.clear();
+    for (const w of this.cursorWaiters.splice(0)) w.reject(closedError());
     this.link.forget(this);
   }
 
@@ -105,7 +153,7 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
     const attempt = ++this.attempt;
     const since = this.fresh ? undefined : this.lastCursor;
     const request = { campaignId: this.id, ...(since !== undefined && { since }) };
-    this.link.request<{ cursor: string; replayed: number }>('subscribe', request).then(
+    this.link.request<SubscribeAck>('subscribe', request).then(
       (ack) => attempt === this.attempt && this.answered(ack),
       (err: ChatError) => attempt === this.attempt && this.retry(err),
     );
@@ -140,6 +188,21 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
     this.set({ resetting: true, subscribed: false });
     this.subscribe();
     void this.reload(into);
+  }
+
+  /** A member's first connection entered the room, or its last one left. */
+  presenceChanged(kind: 'join' | 'leave', user: string): void {
+    if (this.facts.closed) return;
+    if (kind === 'leave' && this.typers.set(user, false))
+      this.emit('typing', { campaign: this.id, user, typing: false });
+    if (kind === 'join' ? this.members.join(user) : this.members.leave(user)) this.emit('presence', this.presence);
+  }
+
+  /** Another member is typing, or stopped. */
+  typed(event: TypingEvent): void {
+    if (this.facts.closed) return;
+    this.typers.set(event.user, event.typing);
+    this.emit('typing', event);
   }
 
   fail(error: ChatError): void {
@@ -187,18 +250,21 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
 
   /** Resolves once the room holds a cursor of a subscription (now or before a reconnect). */
   private cursorHeld(): Promise<void> {
-    if (this.facts.closed) return Promise.reject(new ChatError(499, 'closed', 'The room was closed.'));
+    if (this.facts.closed) return Promise.reject(closedError());
     if (!this.fresh && this.lastCursor !== undefined) return Promise.resolve();
     return new Promise((resolve, reject) => this.cursorWaiters.push({ resolve, reject }));
   }
 
-  private answered(ack: Ack<{ cursor: string; replayed: number }>): void {
+  private answered(ack: Ack<SubscribeAck>): void {
     if (ack.ok) {
       // live events may have come before the answer: the cursor never goes back
       this.lastCursor = laterCursor(this.lastCursor, ack.cursor);
       this.fresh = false;
       this.failures = 0;
+      this.typingSentAt = -Infinity; // a new subscription: the server has no typing of ours
       this.set({ subscribed: true });
+      // who is here: the answer is the whole truth, joins and leaves sent before it included
+      if (this.members.replace(ack.presence ?? [])) this.emit('presence', this.presence);
       for (const w of this.cursorWaiters.splice(0)) w.resolve();
       return;
     }

@@ -1,4 +1,4 @@
-import type { ChatRep, ServerToClientEvents } from '../realtime/protocol';
+import type { ChatRep, PresenceEntry, ServerToClientEvents, TypingEvent } from '../realtime/protocol';
 import type { ChatError } from './errors';
 
 /** The room events the server sends, each `{cursor, campaign, data}` (the durable ones, with a cursor). */
@@ -35,6 +35,10 @@ export interface RoomEvents extends LiveListeners {
   state: (state: RoomState) => void;
   /** After a batch of changes to `chats` (at most once per tick). */
   change: (chats: readonly ChatRep[]) => void;
+  /** After each change to `presence` (a subscribe answer, a join, a leave), with the current list. */
+  presence: (presence: readonly PresenceEntry[]) => void;
+  /** Another member is typing, or stopped (also when its `true` expired here unrefreshed). */
+  typing: (event: TypingEvent) => void;
   error: (error: ChatError) => void;
 }
 
@@ -50,6 +54,12 @@ export interface ChatClientOptions {
   /** The server's origin, e.g. `http://localhost:3000`. */
   url: string;
   token?: TokenSource;
+  /**
+   * Who this client is in presence and typing where the server runs without tokens (open
+   * mode): sent as the handshake's `auth: {name}`, trimmed by the server, at most 64
+   * characters (a longer one is refused). With a token, the member is its `sub` instead.
+   */
+  name?: string;
   /** Socket.IO transports; Socket.IO's default (polling, then WebSocket) unless given. */
   transports?: ('polling' | 'websocket')[];
   /** How long a socket request waits for its acknowledgement (default 20 s). */
