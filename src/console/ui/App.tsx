@@ -6,14 +6,17 @@ import { DataList } from './DataList';
 import { sentence } from './problem';
 import { Room } from './Room';
 import { useRoute } from './route';
-import { makeClient, saveToken, savedToken } from './session';
+import { makeClient, saveName, savedName, saveToken, savedToken } from './session';
 import { TokenPrompt } from './TokenPrompt';
+import { YourName } from './YourName';
 
 /** The console: a header, the page of the current route, and the token prompt when one is needed. */
 export function App() {
   const [token, setToken] = useState(savedToken);
   const [asking, setAsking] = useState(false);
-  const client = useMemo(() => makeClient(token), [token]);
+  const [name, setName] = useState(savedName);
+  // a new name is a new client: its connection says who it is when it connects
+  const client = useMemo(() => makeClient(token, name), [token, name]);
   useEffect(() => () => client.close(), [client]);
   const route = useRoute();
 
@@ -32,6 +35,10 @@ export function App() {
     setToken(next);
     setAsking(false);
   };
+  const rename = (next: string) => {
+    saveName(next);
+    setName(next);
+  };
 
   return (
     <ConsoleContext.Provider value={value}>
@@ -44,13 +51,14 @@ export function App() {
             Datas
           </a>
         </nav>
+        <YourName name={name} onChange={rename} />
         <button type="button" onClick={() => setAsking(!asking)} aria-expanded={asking}>
           {token ? 'Token set' : 'Token'}
         </button>
       </header>
       {asking && <TokenPrompt hasToken={!!token} onUse={use} onCancel={() => setAsking(false)} />}
-      {/* a new token means a new client: the page loads again through it */}
-      <main key={token ?? ''}>
+      {/* a new token or name means a new client: the page loads again through it */}
+      <main key={`${token ?? ''}\n${name}`}>
         {route.page === 'room' ? (
           <Room key={route.id} id={route.id} />
         ) : route.page === 'datas' ? (

@@ -1,9 +1,12 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { ChatRep, Room } from '../../client';
 import { useConsole } from './context';
 import { fieldErrors } from './problem';
 
 const AUTHORS: ChatRep['author'][] = ['human', 'ai', 'tool'];
+
+/** Typing is a hint to the others: a refusal (the room reconnecting, say) changes nothing here. */
+const ignore = () => undefined;
 
 /** Writes into the room: Enter sends, Shift+Enter is a newline; a failed send keeps the text and says why. */
 export function Composer({ room }: { room?: Room }) {
@@ -13,6 +16,15 @@ export function Composer({ room }: { room?: Room }) {
   const [error, setError] = useState<string>();
   const [problem, setProblem] = useState<string>();
   const [sending, setSending] = useState(false);
+  /** Whether the others were last told this member is typing. */
+  const typing = useRef(false);
+
+  // every keystroke says "typing" (the client sends a repeat at most every 2 s); an emptied box stops it
+  const tell = (now: boolean) => {
+    if (!room || (!now && !typing.current)) return;
+    typing.current = now;
+    room.setTyping(now).catch(ignore);
+  };
 
   const send = async () => {
     if (!room || sending) return;
@@ -22,6 +34,7 @@ export function Composer({ room }: { room?: Room }) {
       await room.send({ author, message });
       // typed on while it was sending: keep what is new
       setText((now) => (now === message ? '' : now));
+      tell(false);
       setError(undefined);
       setProblem(undefined);
     } catch (err) {
@@ -59,7 +72,10 @@ export function Composer({ room }: { room?: Room }) {
         value={text}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={error ? 'message-error' : undefined}
-        onInput={(e) => setText(e.currentTarget.value)}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          tell(e.currentTarget.value !== '');
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();

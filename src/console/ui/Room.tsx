@@ -6,6 +6,7 @@ import { Composer } from './Composer';
 import { ConnectionStatus } from './ConnectionStatus';
 import { useConsole } from './context';
 import { MessageList } from './MessageList';
+import { Presence } from './Presence';
 import { useLoad } from './useLoad';
 import { useRoom } from './useRoom';
 
@@ -75,6 +76,7 @@ export function Room({ id }: { id: string }) {
       {mode === 'deleted' && <p role="alert">This campaign was deleted.</p>}
       {(problem ?? loaded.problem ?? view.problem) && <p role="alert">{problem ?? loaded.problem ?? view.problem}</p>}
       {campaign && view.room && <CampaignDatas campaign={campaign.id} room={view.room} />}
+      <Presence room={view.room} />
       <MessageList
         chats={view.chats}
         hasOlder={view.hasOlder}
