@@ -92,7 +92,7 @@ const schema = Joi.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: Joi.number().integer().min(1_000).default(5_000),
   METRICS: Joi.boolean().default(true),
   METRICS_TOKEN: Joi.string().min(16),
-  REPLAY_CONCURRENCY: Joi.number().integer().min(1).max(64).default(4),
+  REPLAY_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
   PRESENCE_HEARTBEAT_MS: Joi.number().integer().min(100).default(5_000),
   PRESENCE_TIMEOUT_MS: Joi.number().integer().min(200).default(20_000),
   NODE_ENV: Joi.string().default('development'),

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       eventRetentionHours: 24,
       eventPruneIntervalMs: 60000,
-      replayConcurrency: 4,
+      replayConcurrency: 2,
       listenerCheckIntervalMs: 10000,
       logLevel: 'info',
     });
