@@ -82,7 +82,7 @@ export class Feed {
       store: opts.replayStore,
       limit: this.replayLimit,
       chunk: opts.replayChunk ?? 500,
-      concurrency: opts.replayConcurrency ?? 4,
+      concurrency: opts.replayConcurrency ?? 2,
     });
   }
 
