@@ -46,7 +46,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     feedStatementTimeoutMs: config.feedStatementTimeoutMs,
     poolMode: config.databasePoolMode,
   });
-  const services = createServices(db);
+  const services = createServices(db, { webhooks: { allowPrivate: config.webhooks.allowPrivate } });
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
   const verify = config.auth ? createVerifier(config.auth) : undefined;
 
