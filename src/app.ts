@@ -16,6 +16,7 @@ import { createServices, type Services } from './services';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { eventsLogStats } from './metrics/events-log';
 import { roomCampaign } from './realtime/protocol';
+import { Webhooks } from './webhooks/webhooks';
 
 export const EVENTS_CHANNEL = 'chat_events';
 
@@ -32,6 +33,8 @@ export interface App {
   /** Undefined when METRICS=false. */
   readonly metrics?: Metrics;
   readonly feed: Feed;
+  /** Undefined when WEBHOOKS=false. */
+  readonly webhooks?: Webhooks;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -121,15 +124,29 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     reachTimeoutMs: config.resumeWaitMs,
     replayConcurrency: config.replayConcurrency,
   });
+  // deliveries run on connections of their own, so a slow receiver holds back no room
+  const webhooks = config.webhooks.enabled
+    ? new Webhooks({
+        url: directUrl,
+        settings: config.webhooks,
+        statementTimeoutMs: config.feedStatementTimeoutMs,
+        logger,
+        onError,
+      })
+    : undefined;
   let connects = 0;
   const listener = new Listener({
     url: directUrl,
     channel: EVENTS_CHANNEL,
     checkIntervalMs: config.listenerCheckIntervalMs,
-    onNotify: () => feed.poke(),
+    onNotify: () => {
+      feed.poke();
+      webhooks?.poke();
+    },
     onConnect: () => {
       if (connects++) metrics?.listenerReconnects.inc();
       feed.poke(); // catch up on what was committed while away
+      webhooks?.poke();
     },
     onError,
   });
@@ -156,6 +173,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     // LISTEN before reading the log head, so nothing committed in between is missed
     await listener.start();
     await feed.start();
+    await webhooks?.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -173,6 +191,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     listener,
     metrics,
     feed,
+    webhooks,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;
@@ -184,6 +203,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
         await starting?.catch(() => undefined);
         if (httpServer.listening) await closeHttp();
         else await io.close().catch(() => undefined);
+        await webhooks?.stop();
         await listener.stop();
         await feed.stop();
         await db.close();

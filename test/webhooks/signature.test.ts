@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config';
 import { isPrivateAddress } from '../../src/webhooks/address.guard';
+import { backoffMs } from '../../src/webhooks/deliver.task';
 import { newSecret, signWebhook, verifyWebhook } from '../../src/webhooks/signature';
 
 describe('webhook signatures', () => {
@@ -60,6 +61,15 @@ describe('private addresses', () => {
   it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (ip) =>
     expect(isPrivateAddress(ip)).toBe(false),
   );
+});
+
+describe('retry backoff', () => {
+  it('doubles from the base up to the cap, with jitter between half and all of it', () => {
+    expect(backoffMs(1, 1000, 60_000, () => 1)).toBe(1000);
+    expect(backoffMs(4, 1000, 60_000, () => 1)).toBe(8000);
+    expect(backoffMs(4, 1000, 60_000, () => 0)).toBe(4000);
+    expect(backoffMs(30, 1000, 60_000, () => 1)).toBe(60_000);
+  });
 });
 
 describe('webhook settings', () => {
