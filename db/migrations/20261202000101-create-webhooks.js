@@ -47,6 +47,7 @@ module.exports = {
                     CHECK (status IN ('pending', 'delivered', 'failed', 'cancelled')),
         attempts    int NOT NULL DEFAULT 0,
         created_at  timestamptz(3) NOT NULL DEFAULT now(),
+        retry_from  timestamptz(3) NOT NULL DEFAULT now(),  -- retries end a window after this (reset by redeliver)
         delivered_at    timestamptz(3),
         next_attempt_at timestamptz(3),
         UNIQUE (endpoint_id, event_id)

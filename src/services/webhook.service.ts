@@ -162,7 +162,7 @@ export function createWebhookService(sql: Sql, opts: { allowPrivate: boolean }) 
       const [row] = await sql<{ active: boolean; queued: boolean }>(
         `WITH e AS (SELECT active FROM webhook_endpoints WHERE id = $2),
          d AS (
-           UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now()
+           UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now(), retry_from = now()
            WHERE d.id = $1 AND d.endpoint_id = $2 AND (SELECT active FROM e)
            RETURNING d.id, d.endpoint_id, d.event_id
          )

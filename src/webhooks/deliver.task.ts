@@ -93,11 +93,15 @@ async function record(sql: Sql, row: DeliveryRow, result: SendResult, settings: 
   }
   const windowSecs = settings.retryHours * 3600;
   const [state] = await sql<{ endpoint_expired: boolean; delivery_expired: boolean }>(
-    `WITH e AS (
-       UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()) WHERE id = $1 RETURNING failing_since
+    // the endpoint fails since this delivery was due, if nothing succeeded meanwhile: so a
+    // lone delivery's window and its endpoint's end together, and the endpoint is deactivated
+    `WITH d AS (SELECT retry_from FROM webhook_deliveries WHERE id = $2),
+     e AS (
+       UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, least(now(), (SELECT retry_from FROM d)))
+       WHERE id = $1 RETURNING failing_since
      )
      SELECT (SELECT failing_since FROM e) <= now() - make_interval(secs => $3) AS endpoint_expired,
-            (SELECT created_at FROM webhook_deliveries WHERE id = $2) <= now() - make_interval(secs => $3) AS delivery_expired`,
+            (SELECT retry_from FROM d) <= now() - make_interval(secs => $3) AS delivery_expired`,
     [row.endpoint_id, row.id, windowSecs],
   );
   if (state.endpoint_expired) {

@@ -46,7 +46,10 @@ const byCursor = (hits: Hit[]) => {
 describe('an instance killed mid-delivery', () => {
   it('loses no event: another instance delivers what it held, and a repeat carries the same cursor', async () => {
     const { body: campaign } = await api(killed).post('/api/campaigns/').send({ title: 'Crash' }).expect(201);
-    await api(killed).post('/api/webhooks/').send({ url: receiver.url, events: ['chat:created'] }).expect(201);
+    await api(killed)
+      .post('/api/webhooks/')
+      .send({ url: receiver.url, events: ['chat:created'] })
+      .expect(201);
     await sql(
       url,
       `INSERT INTO chats (campaign_id, author, message) SELECT $1, 'human', 'chat ' || i FROM generate_series(1, 50) i`,
@@ -56,7 +59,9 @@ describe('an instance killed mid-delivery', () => {
     const inFlight = receiver.hits.map((h) => h.body.cursor);
 
     killed.child.kill('SIGKILL');
-    await new Promise((resolve) => (killed.child.exitCode !== null ? resolve(null) : killed.child.once('exit', resolve)));
+    await new Promise((resolve) =>
+      killed.child.exitCode !== null ? resolve(null) : killed.child.once('exit', resolve),
+    );
     survivor = await startApp(url, { webhooks: testWebhooks({ timeoutMs: TIMEOUT_MS }) });
 
     // the chore (every minute on one instance) releases jobs locked by the dead worker; run it now and then

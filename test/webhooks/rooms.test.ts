@@ -23,7 +23,10 @@ describe('a receiver that never answers', () => {
 
   it('holds no room back: chats reach the room while their webhook attempts still wait on the 10 s timeout', async () => {
     const campaign = await createCampaign(app);
-    await api(app).post('/api/webhooks/').send({ url: receiver.url, events: ['chat:created'] }).expect(201);
+    await api(app)
+      .post('/api/webhooks/')
+      .send({ url: receiver.url, events: ['chat:created'] })
+      .expect(201);
     const { socket, received } = await openClient(app);
     await subscribe(socket, campaign.id);
 
