@@ -102,7 +102,18 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     corsOrigins: config.corsOrigins,
     trustProxy: Boolean(config.trustProxy),
   });
-  const feed = new Feed({
+  // deliveries run on connections of their own, so a slow receiver holds back no room
+  const webhooks = config.webhooks.enabled
+    ? new Webhooks({
+        url: directUrl,
+        settings: config.webhooks,
+        statementTimeoutMs: config.feedStatementTimeoutMs,
+        logger,
+        onError,
+        pruneEvents: () => feed.prune(),
+      })
+    : undefined;
+  const feed: Feed = new Feed({
     store: createEventStore(db.feedSql),
     replayStore: createEventStore(db.replaySql),
     readers: createReaderStore(db.feedSql),
@@ -121,19 +132,11 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     onError,
     retentionHours: config.eventRetentionHours,
     pruneIntervalMs: config.eventPruneIntervalMs,
+    // with the job runner, pruning is one of its scheduled chores: once a minute for the cluster
+    pruneOnTimer: !webhooks,
     reachTimeoutMs: config.resumeWaitMs,
     replayConcurrency: config.replayConcurrency,
   });
-  // deliveries run on connections of their own, so a slow receiver holds back no room
-  const webhooks = config.webhooks.enabled
-    ? new Webhooks({
-        url: directUrl,
-        settings: config.webhooks,
-        statementTimeoutMs: config.feedStatementTimeoutMs,
-        logger,
-        onError,
-      })
-    : undefined;
   let connects = 0;
   const listener = new Listener({
     url: directUrl,

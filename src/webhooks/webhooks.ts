@@ -14,6 +14,8 @@ export interface WebhooksOptions {
   statementTimeoutMs: number;
   logger: Logger;
   onError: (err: unknown, context: string) => void;
+  /** Prunes the events log; run by the scheduled chores, once for the cluster. */
+  pruneEvents: () => Promise<{ deleted: number }>;
 }
 
 /** The queue's log lines, at a level below ours: it reports every job it runs at info. */
@@ -81,12 +83,16 @@ export class Webhooks {
     if (this.runner && !this.stopping) this.dispatcher.poke();
   }
 
-  /** The scheduled chores, now (the runner also runs them every minute on one instance). */
-  async runChores(): Promise<{ released: number; pruned: number }> {
+  /**
+   * The scheduled chores, now (the runner also runs them every minute, on one instance):
+   * stale delivery locks, the delivery log's retention, and pruning the events log.
+   */
+  async runChores(): Promise<{ released: number; pruned: number; events: number }> {
     const released = await this.chores.releaseStaleLocks();
     const pruned = await this.chores.pruneLog();
+    const { deleted: events } = await this.opts.pruneEvents();
     if (released) this.opts.logger.warn({ workers: released }, 'released deliveries locked by dead workers');
-    return { released, pruned };
+    return { released, pruned, events };
   }
 
   /** Finishes (or, after a few seconds, aborts and reschedules) the deliveries in flight, then closes. */
