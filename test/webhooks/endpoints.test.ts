@@ -95,6 +95,26 @@ describe('webhook endpoints', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the webhook routes', async () => {
+    const { app } = await freshApp({ webhooks: testWebhooks({ enabled: false }) });
+    try {
+      const doc = await api(app).get('/api/openapi.json').expect(200);
+      expect(Object.keys(doc.body.paths)).toEqual(
+        expect.arrayContaining([
+          '/api/webhooks/',
+          '/api/webhooks/{id}/',
+          '/api/webhooks/{id}/rotate/',
+          '/api/webhooks/{id}/deliveries/',
+          '/api/webhooks/{id}/deliveries/{delivery}/redeliver/',
+        ]),
+      );
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe('webhook receivers on private addresses', () => {
   let app: App;
   beforeAll(async () => {
