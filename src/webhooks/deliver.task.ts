@@ -66,31 +66,32 @@ export function deliverTask(opts: DeliverOptions) {
         [SIGNATURE_HEADER]: signWebhook(row.secret, row.body),
       },
     });
-    await transaction(opts.pool, opts.statementTimeoutMs, (tx) => record(tx, row, result, opts.settings));
+    if (succeeded(result)) await sql(RECORD_SUCCESS, [...attemptValues(row, result), row.endpoint_id]);
+    else await transaction(opts.pool, opts.statementTimeoutMs, (tx) => recordFailure(tx, row, result, opts.settings));
   };
 }
 
+const attemptValues = (row: DeliveryRow, r: SendResult) => [
+  row.id,
+  r.statusCode ?? null,
+  r.durationMs,
+  r.error ?? null,
+  r.excerpt ?? null,
+];
+
+/** The common case in one statement (one round trip, atomic without a transaction block). */
+const RECORD_SUCCESS = `
+  WITH a AS (${RECORD_ATTEMPT}),
+  d AS (
+    UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(),
+      next_attempt_at = NULL WHERE id = $1
+  )
+  UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $6 AND failing_since IS NOT NULL`;
+
 const succeeded = (r: SendResult) => r.statusCode !== undefined && r.statusCode >= 200 && r.statusCode < 300;
 
-async function record(sql: Sql, row: DeliveryRow, result: SendResult, settings: WebhookSettings): Promise<void> {
-  await sql(RECORD_ATTEMPT, [
-    row.id,
-    result.statusCode ?? null,
-    result.durationMs,
-    result.error ?? null,
-    result.excerpt ?? null,
-  ]);
-  if (succeeded(result)) {
-    await sql(
-      `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(),
-         next_attempt_at = NULL WHERE id = $1`,
-      [row.id],
-    );
-    await sql('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL', [
-      row.endpoint_id,
-    ]);
-    return;
-  }
+async function recordFailure(sql: Sql, row: DeliveryRow, result: SendResult, settings: WebhookSettings): Promise<void> {
+  await sql(RECORD_ATTEMPT, attemptValues(row, result));
   const windowSecs = settings.retryHours * 3600;
   const [state] = await sql<{ endpoint_expired: boolean; delivery_expired: boolean }>(
     // the endpoint fails since this delivery was due, if nothing succeeded meanwhile: so a

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Sql } from '../db/database';
 import { createEventStore, type ChangeEvent, type EventRow } from '../pubsub/event.store';
-import { ADD_DELIVER_JOB, jobKeySql, transaction } from './queue';
+import { ADD_DELIVER_JOBS, transaction } from './queue';
 
 interface EndpointFilter {
   id: string;
@@ -32,7 +32,7 @@ const INSERT_DELIVERIES = `
     ON CONFLICT (endpoint_id, event_id) DO NOTHING
     RETURNING id, endpoint_id, event_id
   )
-  SELECT count(*)::int AS n FROM d, LATERAL ${ADD_DELIVER_JOB('d.id', jobKeySql('d.endpoint_id::text', 'd.event_id::text'))} j`;
+  SELECT count(*)::int AS n FROM ${ADD_DELIVER_JOBS('d')} j`;
 
 export interface DispatcherOptions {
   pool: Pool;

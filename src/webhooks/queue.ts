@@ -13,6 +13,12 @@ export const ADD_DELIVER_JOB = (delivery: string, key: string, runAt = 'NULL') =
   `graphile_worker.add_job('${DELIVER_TASK}', json_build_object('delivery', ${delivery}), ` +
   `run_at => ${runAt}, max_attempts => 25, job_key => ${key})`;
 
+/** The same jobs for every row of `rows` (a query with id, endpoint_id, event_id), in one call. */
+export const ADD_DELIVER_JOBS = (rows: string) =>
+  `graphile_worker.add_jobs(ARRAY(SELECT ROW('${DELIVER_TASK}'::text, json_build_object('delivery', r.id), NULL::text,
+     NULL::timestamptz, 25::smallint, ${jobKeySql('r.endpoint_id::text', 'r.event_id::text')}, NULL::smallint, NULL::text[]
+   )::graphile_worker.job_spec FROM ${rows} r))`;
+
 /**
  * The webhook side's own connections, on the direct (session) URL: the job runner keeps one
  * for its LISTEN, the rest serve job bookkeeping, dispatch and delivery records, so webhook

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Logger as WorkerLogger, parseCronItems, run, type Runner } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { WebhookSettings } from '../config';
@@ -63,7 +64,11 @@ export class Webhooks {
       noHandleSignals: true,
       logger: workerLogger(this.opts.logger),
       taskList: {
-        [DELIVER_TASK]: (payload, helpers) => deliver(payload, helpers.abortSignal),
+        [DELIVER_TASK]: (payload, helpers) => {
+          // one signal for the whole pool: each attempt in flight listens to it
+          setMaxListeners(this.opts.settings.concurrency + 10, helpers.abortSignal);
+          return deliver(payload, helpers.abortSignal);
+        },
         [CHORES_TASK]: async () => void (await this.runChores()),
       },
       parsedCronItems: parseCronItems([
