@@ -1,12 +1,27 @@
 'use strict';
 
 const { Logger, runMigrations } = require('graphile-worker');
+const { Pool } = require('pg');
 
-/** The migration's own connection as a URL, for the job queue's installer (it opens its own pool). */
-function urlOf(sequelize) {
+/** Runs the job queue's installer on connections made like the migration's own (TLS settings included). */
+async function installQueue(sequelize) {
   const c = sequelize.config;
-  const auth = c.username ? `${encodeURIComponent(c.username)}:${encodeURIComponent(c.password ?? '')}@` : '';
-  return `postgres://${auth}${c.host}:${c.port ?? 5432}/${encodeURIComponent(c.database)}`;
+  const pgPool = new Pool({
+    host: c.host,
+    port: c.port,
+    user: c.username,
+    password: c.password,
+    database: c.database,
+    ssl: sequelize.options.dialectOptions?.ssl ?? c.ssl,
+    max: 2,
+  });
+  pgPool.on('error', () => undefined);
+  pgPool.on('connect', (client) => client.on('error', () => undefined));
+  try {
+    await runMigrations({ pgPool, logger: new Logger(() => () => undefined) });
+  } finally {
+    await pgPool.end();
+  }
 }
 
 // Outbound webhooks. Endpoints say where committed events go; the dispatcher follows the
@@ -17,10 +32,7 @@ function urlOf(sequelize) {
 // source of truth and a fresh database needs no worker start to accept jobs.
 module.exports = {
   async up(queryInterface) {
-    await runMigrations({
-      connectionString: urlOf(queryInterface.sequelize),
-      logger: new Logger(() => () => undefined),
-    });
+    await installQueue(queryInterface.sequelize);
     await queryInterface.sequelize.query(`
       CREATE TABLE webhook_endpoints (
         id            uuid PRIMARY KEY DEFAULT uuid_generate_v4(),
