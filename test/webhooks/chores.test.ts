@@ -65,3 +65,47 @@ describe('scheduled chores', () => {
     expect(await count('webhook_deliveries')).toBe(0);
   });
 });
+
+describe('pruning the events log', () => {
+  let app: App;
+  let url: string;
+  beforeAll(async () => {
+    // no job runner here: the dispatcher never moves, as if every runner were down
+    ({ app, url } = await freshApp({
+      eventPruneIntervalMs: 200,
+      eventRetentionHours: 1 / 3600,
+      webhooks: testWebhooks({ enabled: false }),
+    }));
+  });
+  afterAll(() => app.stop());
+
+  it('never passes the webhook dispatcher while an endpoint is active', async () => {
+    const campaign = await createCampaign(app);
+    const { body: endpoint } = await api(app)
+      .post('/api/webhooks/')
+      .send({ url: 'http://127.0.0.1:9/', events: ['chat:created'] })
+      .expect(201);
+    for (let i = 0; i < 3; i++) await createChat(app, campaign.id);
+    await until(
+      async () =>
+        (
+          await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
+        )[0].old,
+      'the events to age past the retention',
+    );
+    // this instance has read them all: only the dispatcher's position holds pruning back
+    await until(
+      async () =>
+        (
+          await sql<{ read: boolean }>(
+            url,
+            'SELECT (SELECT min(position) FROM event_readers) >= (SELECT max(id) FROM events) AS read',
+          )
+        )[0].read,
+      'the reader heartbeat',
+    );
+    expect(await app.feed.prune()).toMatchObject({ deleted: 0 });
+    await api(app).patch(`/api/webhooks/${endpoint.id}/`).send({ active: false }).expect(200);
+    expect(await app.feed.prune()).toMatchObject({ deleted: 3 });
+  });
+});
