@@ -66,6 +66,8 @@ export function deliverTask(opts: DeliverOptions) {
         [SIGNATURE_HEADER]: signWebhook(row.secret, row.body),
       },
     });
+    // cut short by this instance stopping: not the receiver's failure; the queue retries the job soon
+    if (signal?.aborted && !succeeded(result)) throw new Error('delivery attempt aborted: the instance is stopping');
     if (succeeded(result)) await sql(RECORD_SUCCESS, [...attemptValues(row, result), row.endpoint_id]);
     else await transaction(opts.pool, opts.statementTimeoutMs, (tx) => recordFailure(tx, row, result, opts.settings));
   };

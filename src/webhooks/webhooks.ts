@@ -1,5 +1,5 @@
-import { setMaxListeners } from 'node:events';
-import { Logger as WorkerLogger, parseCronItems, run, type Runner } from 'graphile-worker';
+import { EventEmitter, setMaxListeners } from 'node:events';
+import { Logger as WorkerLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { WebhookSettings } from '../config';
 import { createChores } from './chores';
@@ -36,6 +36,8 @@ export class Webhooks {
   readonly chores: ReturnType<typeof createChores>;
   private readonly pool;
   private runner?: Runner;
+  /** The id the runner's workers lock jobs with. */
+  private workerPoolId?: string;
   private started = false;
   private stopping?: Promise<void>;
 
@@ -57,7 +59,10 @@ export class Webhooks {
       settings: this.opts.settings,
       statementTimeoutMs: this.opts.statementTimeoutMs,
     });
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => (this.workerPoolId = workerPool.id));
     this.runner = await run({
+      events,
       pgPool: this.pool,
       concurrency: this.opts.settings.concurrency,
       pollInterval: this.opts.settings.pollIntervalMs,
@@ -100,11 +105,21 @@ export class Webhooks {
     return { released, pruned, events };
   }
 
+  /**
+   * A job aborted by the shutdown can stay locked by this runner (the queue would wait four
+   * hours, our chores a few timeouts); nothing of ours runs any more, so it is released now.
+   */
+  private async releaseLocks(): Promise<void> {
+    if (!this.workerPoolId) return;
+    await this.pool.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [[this.workerPoolId]]);
+  }
+
   /** Finishes (or, after a few seconds, aborts and reschedules) the deliveries in flight, then closes. */
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
       await this.dispatcher.stop();
       await this.runner?.stop().catch((err) => this.opts.onError(err, 'stopping the webhook runner'));
+      await this.releaseLocks().catch((err) => this.opts.onError(err, 'releasing webhook jobs'));
       await this.pool.end();
     })());
   }
