@@ -19,6 +19,7 @@ import { roomCampaign, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from './realtime/p
 import { Presence } from './presence/presence';
 import { createPresenceStore, PRESENCE_CHANNEL } from './presence/presence.store';
 import { roomEmitter } from './realtime/presence.hooks';
+import { Webhooks } from './webhooks/webhooks';
 
 export const EVENTS_CHANNEL = 'chat_events';
 
@@ -36,6 +37,8 @@ export interface App {
   readonly metrics?: Metrics;
   readonly feed: Feed;
   readonly presence: Presence;
+  /** Undefined when WEBHOOKS=false. */
+  readonly webhooks?: Webhooks;
 }
 
 /** Wires one instance. No I/O happens until start(); tests create several per process. */
@@ -50,7 +53,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     feedStatementTimeoutMs: config.feedStatementTimeoutMs,
     poolMode: config.databasePoolMode,
   });
-  const services = createServices(db);
+  const services = createServices(db, { webhooks: { allowPrivate: config.webhooks.allowPrivate } });
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
   const verify = config.auth ? createVerifier(config.auth) : undefined;
 
@@ -117,7 +120,18 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     corsOrigins: config.corsOrigins,
     trustProxy: Boolean(config.trustProxy),
   });
-  const feed = new Feed({
+  // deliveries run on connections of their own, so a slow receiver holds back no room
+  const webhooks = config.webhooks.enabled
+    ? new Webhooks({
+        url: directUrl,
+        settings: config.webhooks,
+        statementTimeoutMs: config.feedStatementTimeoutMs,
+        logger,
+        onError,
+        pruneEvents: () => feed.prune(),
+      })
+    : undefined;
+  const feed: Feed = new Feed({
     store: createEventStore(db.feedSql),
     replayStore: createEventStore(db.replaySql),
     readers: createReaderStore(db.feedSql),
@@ -136,6 +150,8 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     onError,
     retentionHours: config.eventRetentionHours,
     pruneIntervalMs: config.eventPruneIntervalMs,
+    // with the job runner, pruning is one of its scheduled chores: once a minute for the cluster
+    pruneOnTimer: !webhooks,
     reachTimeoutMs: config.resumeWaitMs,
     replayConcurrency: config.replayConcurrency,
   });
@@ -156,12 +172,22 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   const listener = new Listener({
     url: directUrl,
     // presence is handled as it arrives, apart from the feed's queue: it never waits for chats
-    channels: { [EVENTS_CHANNEL]: () => feed.poke(), [PRESENCE_CHANNEL]: (payload) => presence.receive(payload) },
+    channels: {
+      [EVENTS_CHANNEL]: () => {
+        feed.poke();
+        webhooks?.poke();
+      },
+      [PRESENCE_CHANNEL]: (payload) => presence.receive(payload),
+    },
     checkIntervalMs: config.listenerCheckIntervalMs,
-    onCheck: () => feed.poke(),
+    onCheck: () => {
+      feed.poke();
+      webhooks?.poke();
+    },
     onConnect: () => {
       if (connects++) metrics?.listenerReconnects.inc();
       feed.poke(); // catch up on what was committed while away
+      webhooks?.poke();
       presence.resync(); // and on who came and went
     },
     onError,
@@ -190,6 +216,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     await listener.start();
     await feed.start();
     await presence.start();
+    await webhooks?.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -208,6 +235,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     metrics,
     feed,
     presence,
+    webhooks,
     get url() {
       const { port } = httpServer.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;
@@ -219,6 +247,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
         await starting?.catch(() => undefined);
         if (httpServer.listening) await closeHttp();
         else await io.close().catch(() => undefined);
+        await webhooks?.stop();
         await listener.stop();
         await presence.stop();
         await feed.stop();

@@ -43,6 +43,28 @@ export interface Config {
   authOpenByDefault: boolean;
   rateLimits: RateLimits;
   corsOrigins: string[];
+  webhooks: WebhookSettings;
+}
+
+/** Outbound webhooks (src/webhooks/). */
+export interface WebhookSettings {
+  /** Run the job runner (deliveries, dispatch, chores) in this instance. */
+  enabled: boolean;
+  /** Allow receivers on loopback, private and link-local addresses (development, tests). */
+  allowPrivate: boolean;
+  /** Deadline of one delivery attempt, connect to last byte. */
+  timeoutMs: number;
+  /** Deliveries in flight at once on this instance. */
+  concurrency: number;
+  /** First retry delay, doubled per attempt up to `retryMaxMs`, with jitter. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Retries stop, and an endpoint failing this long without a success is deactivated. */
+  retryHours: number;
+  /** How often the runner looks for retries that came due. */
+  pollIntervalMs: number;
+  /** Finished deliveries (and their attempts) older than this are removed. */
+  logRetentionHours: number;
 }
 
 /** Node's HTTP server limits against slow clients (slowloris). */
@@ -109,6 +131,15 @@ const schema = Joi.object({
   SOCKET_STRIKES: Joi.number().integer().min(1).default(20),
   SOCKET_CONNECTIONS_PER_IP: Joi.number().integer().min(1).default(100),
   CORS_ORIGINS: Joi.string().allow('').default(''),
+  WEBHOOKS: Joi.boolean().default(true),
+  WEBHOOK_ALLOW_PRIVATE: Joi.boolean().default(false),
+  WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).default(10_000),
+  WEBHOOK_CONCURRENCY: Joi.number().integer().min(1).max(100).default(10),
+  WEBHOOK_RETRY_BASE_MS: Joi.number().integer().min(1).default(10_000),
+  WEBHOOK_RETRY_MAX_MS: Joi.number().integer().min(1).default(3_600_000),
+  WEBHOOK_RETRY_HOURS: Joi.number().positive().default(24),
+  WEBHOOK_POLL_INTERVAL_MS: Joi.number().integer().min(10).default(2_000),
+  WEBHOOK_LOG_RETENTION_HOURS: Joi.number().positive().default(72),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
 }).unknown(true);
 
@@ -202,6 +233,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metrics: { enabled: value.METRICS, token: value.METRICS_TOKEN },
     replayConcurrency: value.REPLAY_CONCURRENCY,
     presence: { heartbeatMs: value.PRESENCE_HEARTBEAT_MS, timeoutMs: value.PRESENCE_TIMEOUT_MS },
+    webhooks: {
+      enabled: value.WEBHOOKS,
+      allowPrivate: value.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: value.WEBHOOK_TIMEOUT_MS,
+      concurrency: value.WEBHOOK_CONCURRENCY,
+      retryBaseMs: value.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: value.WEBHOOK_RETRY_MAX_MS,
+      retryHours: value.WEBHOOK_RETRY_HOURS,
+      pollIntervalMs: value.WEBHOOK_POLL_INTERVAL_MS,
+      logRetentionHours: value.WEBHOOK_LOG_RETENTION_HOURS,
+    },
     logLevel: value.LOG_LEVEL,
   };
 }

@@ -3,6 +3,7 @@ import j2s from 'joi-to-swagger';
 import { campaignCreate, campaignDetailQuery, campaignListQuery, campaignUpdate } from '../schemas/campaign.schemas';
 import { chatCreate, chatHistoryQuery, chatListQuery, chatUpdate } from '../schemas/chat.schemas';
 import { dataCreate, dataListQuery } from '../schemas/data.schemas';
+import { deliveryListQuery, webhookCreate, webhookListQuery, webhookUpdate } from '../schemas/webhook.schemas';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +43,50 @@ const campaign = {
     updated_at: ts,
     chats: { type: 'array', items: { $ref: '#/components/schemas/Chat' }, readOnly: true },
     datas: { type: 'array', items: { $ref: '#/components/schemas/Data' }, readOnly: true },
+  },
+};
+
+const nullableTs = { ...ts, nullable: true };
+const webhookEndpoint = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    url: { type: 'string' },
+    campaign: { ...uuid, nullable: true },
+    events: { type: 'array', items: { type: 'string' } },
+    active: { type: 'boolean' },
+    secret: { type: 'string', readOnly: true, description: 'Only in the answers of create and rotate.' },
+    created_at: ts,
+    updated_at: ts,
+    failing_since: nullableTs,
+    deactivated_at: nullableTs,
+    deactivated_reason: { type: 'string', nullable: true, readOnly: true },
+  },
+};
+const webhookDelivery = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    cursor: { type: 'string' },
+    name: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'cancelled'] },
+    created_at: ts,
+    delivered_at: nullableTs,
+    next_attempt_at: nullableTs,
+    attempts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          at: ts,
+          status_code: { type: 'integer', nullable: true },
+          duration_ms: { type: 'integer' },
+          error: { type: 'string', nullable: true },
+          response: { type: 'string', nullable: true },
+        },
+      },
+    },
+    payload: { type: 'object', description: 'The body sent: {id, cursor, name, campaign, data, created_at}.' },
   },
 };
 
@@ -120,11 +165,56 @@ export function openApiDocument(): Json {
       },
       ...collection('chats', 'Chat', chatListQuery, chatCreate, chatUpdate),
       ...collection('datas', 'Data', dataListQuery, dataCreate, dataCreate),
+      ...webhookPaths(),
     },
     components: {
-      schemas: { Campaign: campaign, Chat: chat, Data: data },
+      schemas: {
+        Campaign: campaign,
+        Chat: chat,
+        Data: data,
+        WebhookEndpoint: webhookEndpoint,
+        WebhookDelivery: webhookDelivery,
+      },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
     security: [{ bearer: [] }],
+  };
+}
+
+/** /api/webhooks/ (admin scope over every campaign): endpoints, secret rotation, the delivery log. */
+function webhookPaths(): Record<string, Json> {
+  const tags = ['webhooks'];
+  const deliveryParam = { name: 'delivery', in: 'path', required: true, schema: uuid };
+  return {
+    ...collection('webhooks', 'WebhookEndpoint', webhookListQuery, webhookCreate, webhookUpdate),
+    '/api/webhooks/{id}/rotate/': {
+      parameters: [idParam],
+      post: {
+        tags,
+        description: 'A new secret, returned in this answer only.',
+        responses: { ...ok('WebhookEndpoint'), ...errors },
+      },
+    },
+    '/api/webhooks/{id}/deliveries/': {
+      parameters: [idParam],
+      get: {
+        tags,
+        description: 'Each event sent to the endpoint, newest first, with its attempts.',
+        parameters: queryParameters(deliveryListQuery),
+        responses: { '200': { description: 'A page of WebhookDelivery' }, ...errors },
+      },
+    },
+    '/api/webhooks/{id}/deliveries/{delivery}/': {
+      parameters: [idParam, deliveryParam],
+      get: { tags, responses: { ...ok('WebhookDelivery'), ...errors } },
+    },
+    '/api/webhooks/{id}/deliveries/{delivery}/redeliver/': {
+      parameters: [idParam, deliveryParam],
+      post: {
+        tags,
+        description: 'Sends the delivery again now (same id and cursor); 409 while the endpoint is inactive.',
+        responses: { ...ok('WebhookDelivery', '202'), ...errors },
+      },
+    },
   };
 }

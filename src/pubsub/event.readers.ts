@@ -22,12 +22,17 @@ export function createReaderStore(sql: Sql) {
 
     /**
      * Sweeps readers not seen within `livenessMs` and returns the highest id pruning may
-     * reach: the least position of the readers left, or the whole log when there are none.
+     * reach: the least position of the readers left, or the whole log when there are none;
+     * never past the webhook dispatcher's position while an endpoint is active (it has no
+     * liveness window: webhooks are at least once, so an event waits for it however long).
      */
     async floor(livenessMs: number): Promise<bigint> {
       await sql('DELETE FROM event_readers WHERE seen_at < now() - make_interval(secs => $1)', [livenessMs / 1000]);
       const [row] = await sql<{ floor: string }>(
-        `SELECT coalesce((SELECT min(position) FROM event_readers), (SELECT max(id) FROM events), 0)::text AS floor`,
+        `SELECT least(
+           coalesce((SELECT min(position) FROM event_readers), (SELECT max(id) FROM events), 0),
+           (SELECT position FROM webhook_dispatch WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE active))
+         )::text AS floor`,
       );
       return BigInt(row.floor);
     },

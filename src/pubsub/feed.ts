@@ -29,6 +29,8 @@ export interface FeedOptions {
   retentionHours: number;
   /** Heartbeat and pruning period. */
   pruneIntervalMs?: number;
+  /** False when a scheduled job prunes for the whole cluster (calling prune()); heartbeats go on. */
+  pruneOnTimer?: boolean;
   /** How long a resume waits for this instance to reach a cursor another instance gave out. */
   reachTimeoutMs?: number;
   /** Told of replays and of subscribers sent to reload (metrics). */
@@ -76,6 +78,7 @@ export class Feed {
       position: () => this.position,
       retentionHours: opts.retentionHours,
       intervalMs: opts.pruneIntervalMs ?? 60_000,
+      pruneOnTimer: opts.pruneOnTimer ?? true,
       onError: opts.onError,
     });
     this.replayer = new Replayer({

@@ -12,6 +12,8 @@ export interface UpkeepOptions {
   retentionHours: number;
   /** Heartbeat and pruning period; pruning waits for readers seen within 3 of them. */
   intervalMs: number;
+  /** Prune on the timer too (false: something else calls prune(), once for the cluster). */
+  pruneOnTimer?: boolean;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -69,6 +71,7 @@ export class LogUpkeep {
       .heartbeat(instance, position())
       .catch((err) => onError(err, 'event reader heartbeat failed'))
       .finally(() => (this.beating = undefined));
+    if (this.opts.pruneOnTimer === false) return;
     this.pruning ??= this.prune()
       .catch((err) => onError(err, 'event pruning failed'))
       .finally(() => (this.pruning = undefined));

@@ -15,6 +15,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
       SOCKET_EVENTS_PER_SECOND: '100000',
       SOCKET_CONNECTIONS_PER_IP: '100000',
       MAX_INFLIGHT_PER_CLIENT: '0',
+      // the job runner only where a test turns it on (test/support/webhooks.ts)
+      WEBHOOKS: 'false',
     }),
     databaseUrl,
     migrateOnStart: false,

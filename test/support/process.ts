@@ -31,6 +31,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       LOG_LEVEL: 'info',
       RATE_LIMIT_READS_PER_MINUTE: '0',
       RATE_LIMIT_WRITES_PER_MINUTE: '0',
+      WEBHOOKS: 'false', // as in-process test instances: the job runner only where a test asks
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import type { Services } from '../../services';
 import { methodNotAllowed } from '../errors';
 import { resourceRouter } from '../resource.router';
 import { campaignRouter } from './campaign.router';
+import { webhookRouter } from './webhook.router';
 import { selfUrl } from '../pagination';
 
 export function apiRouter(services: Services): Router {
@@ -35,5 +36,6 @@ export function apiRouter(services: Services): Router {
       listQuery: dataListQuery,
     }),
   );
+  router.use('/webhooks', webhookRouter(services.webhooks));
   return router;
 }

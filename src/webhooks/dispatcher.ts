@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Sql } from '../db/database';
+import { createEventStore, type ChangeEvent, type EventRow } from '../pubsub/event.store';
+import { ADD_DELIVER_JOBS, transaction } from './queue';
+
+interface EndpointFilter {
+  id: string;
+  campaign_id: string | null;
+  events: string[];
+}
+
+const matches = (e: EndpointFilter, name: string, campaign: string) =>
+  (e.campaign_id === null || e.campaign_id === campaign) && e.events.includes(name);
+
+/** What a receiver gets: the room's event, with the delivery's id and the commit time. */
+export const deliveryBody = (id: string, e: ChangeEvent): string =>
+  JSON.stringify({
+    id,
+    cursor: e.cursor,
+    name: e.name,
+    campaign: e.campaign,
+    data: e.data,
+    created_at: new Date(e.committedAt).toISOString(),
+  });
+
+const INSERT_DELIVERIES = `
+  WITH d AS (
+    INSERT INTO webhook_deliveries (id, endpoint_id, event_id, name, body, next_attempt_at)
+    SELECT u.id, u.endpoint_id, u.event_id, u.name, u.body, now()
+    FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) AS u (id, endpoint_id, event_id, name, body)
+    ON CONFLICT (endpoint_id, event_id) DO NOTHING
+    RETURNING id, endpoint_id, event_id
+  )
+  SELECT count(*)::int AS n FROM ${ADD_DELIVER_JOBS('d')} j`;
+
+export interface DispatcherOptions {
+  pool: Pool;
+  timeoutMs: number;
+  batchSize?: number;
+  onError: (err: unknown, context: string) => void;
+}
+
+/**
+ * Follows the events log for webhooks. Each pass runs in one transaction holding the
+ * webhook_dispatch row: it reads the next events after the position, records a delivery
+ * and enqueues its job for every active endpoint that wants the event, and moves the
+ * position. Instances that pass at once queue on the row, and each finds only what the
+ * previous one left, so an event is enqueued once per endpoint whatever the instance count.
+ */
+export class Dispatcher {
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly opts: DispatcherOptions) {}
+
+  /** New events may be committed: dispatch them (folded into at most one pass after the current). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop()
+      .catch((err) => this.opts.onError(err, 'webhook dispatch failed'))
+      .finally(() => (this.running = undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  /** Dispatches until the log is read to its end; returns the events read (tests, benchmarks). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.pass();
+      total += n;
+      if (n < (this.opts.batchSize ?? 500)) return total;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      await this.drain();
+    } while (this.again && !this.stopped);
+  }
+
+  /** One batch; returns how many log rows it consumed. */
+  private pass(): Promise<number> {
+    return transaction(this.opts.pool, this.opts.timeoutMs, async (sql) => {
+      const [{ position }] = await sql<{ position: string }>(
+        'SELECT position::text AS position FROM webhook_dispatch FOR UPDATE',
+      );
+      const store = createEventStore(sql);
+      const { prunedUpto, rows } = await store.after(BigInt(position), this.opts.batchSize ?? 500);
+      if (prunedUpto > BigInt(position)) {
+        this.opts.onError(new Error(`events ${position}..${prunedUpto} were pruned unread`), 'webhook dispatch');
+      }
+      const last = rows.length ? rows[rows.length - 1].id : prunedUpto.toString();
+      if (rows.length) await this.enqueue(sql, store.render, rows);
+      if (last !== position && BigInt(last) > BigInt(position)) {
+        await sql('UPDATE webhook_dispatch SET position = $1', [last]);
+      }
+      return rows.length;
+    });
+  }
+
+  private async enqueue(sql: Sql, render: (rows: EventRow[]) => Promise<ChangeEvent[]>, rows: EventRow[]) {
+    const endpoints = await sql<EndpointFilter>('SELECT id, campaign_id, events FROM webhook_endpoints WHERE active');
+    // render only events someone wants: with no endpoints, a pass costs three small statements
+    const wanted = rows.filter((r) => endpoints.some((e) => matches(e, `${r.entity}:${r.op}`, r.campaign_id)));
+    if (!wanted.length) return;
+    const cols: [string[], string[], string[], string[], string[]] = [[], [], [], [], []];
+    for (const event of await render(wanted)) {
+      for (const e of endpoints.filter((x) => matches(x, event.name, event.campaign))) {
+        const id = randomUUID();
+        [id, e.id, event.cursor, event.name, deliveryBody(id, event)].forEach((v, i) => cols[i].push(v));
+      }
+    }
+    if (cols[0].length) await sql(INSERT_DELIVERIES, cols);
+  }
+}

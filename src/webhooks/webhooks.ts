@@ -1,0 +1,126 @@
+import { EventEmitter, setMaxListeners } from 'node:events';
+import { Logger as WorkerLogger, parseCronItems, run, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { Logger } from 'pino';
+import type { WebhookSettings } from '../config';
+import { createChores } from './chores';
+import { deliverTask } from './deliver.task';
+import { Dispatcher } from './dispatcher';
+import { CHORES_TASK, createWebhookPool, DELIVER_TASK, poolSql } from './queue';
+
+export interface WebhooksOptions {
+  /** A direct (session) connection: the job runner LISTENs for new jobs. */
+  url: string;
+  settings: WebhookSettings;
+  /** Deadline of the dispatch and bookkeeping statements. */
+  statementTimeoutMs: number;
+  logger: Logger;
+  onError: (err: unknown, context: string) => void;
+  /** Prunes the events log; run by the scheduled chores, once for the cluster. */
+  pruneEvents: () => Promise<{ deleted: number }>;
+}
+
+/** The queue's log lines, at a level below ours: it reports every job it runs at info. */
+const workerLogger = (logger: Logger) =>
+  new WorkerLogger((scope) => (level, message) => {
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+    logger[method]({ worker: scope }, message);
+  });
+
+/**
+ * Outbound webhooks in this instance: the dispatcher that follows the events log, and a
+ * graphile-worker runner that performs deliveries and the cluster's scheduled chores.
+ * Every instance runs both; the queue hands each job to one of them.
+ */
+export class Webhooks {
+  readonly dispatcher: Dispatcher;
+  readonly chores: ReturnType<typeof createChores>;
+  private readonly pool;
+  private runner?: Runner;
+  /** The id the runner's workers lock jobs with. */
+  private workerPoolId?: string;
+  private started = false;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly opts: WebhooksOptions) {
+    this.pool = createWebhookPool(opts.url, opts.settings.concurrency);
+    this.dispatcher = new Dispatcher({ pool: this.pool, timeoutMs: opts.statementTimeoutMs, onError: opts.onError });
+    this.chores = createChores(poolSql(this.pool), {
+      // an attempt lasts at most its timeout; three of them and some slack is certainly a dead worker
+      staleLockMs: opts.settings.timeoutMs * 3 + 5_000,
+      logRetentionHours: opts.settings.logRetentionHours,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const deliver = deliverTask({
+      pool: this.pool,
+      settings: this.opts.settings,
+      statementTimeoutMs: this.opts.statementTimeoutMs,
+    });
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => (this.workerPoolId = workerPool.id));
+    this.runner = await run({
+      events,
+      pgPool: this.pool,
+      concurrency: this.opts.settings.concurrency,
+      pollInterval: this.opts.settings.pollIntervalMs,
+      noHandleSignals: true,
+      logger: workerLogger(this.opts.logger),
+      taskList: {
+        [DELIVER_TASK]: (payload, helpers) => {
+          // one signal for the whole pool: each attempt in flight listens to it
+          setMaxListeners(this.opts.settings.concurrency + 10, helpers.abortSignal);
+          return deliver(payload, helpers.abortSignal);
+        },
+        [CHORES_TASK]: async () => void (await this.runChores()),
+      },
+      parsedCronItems: parseCronItems([
+        {
+          task: CHORES_TASK,
+          match: '* * * * *',
+          identifier: CHORES_TASK,
+          options: { backfillPeriod: 0, maxAttempts: 1 },
+        },
+      ]),
+    });
+    this.poke();
+  }
+
+  /** The events log may have grown: dispatch what is new. */
+  poke(): void {
+    if (this.runner && !this.stopping) this.dispatcher.poke();
+  }
+
+  /**
+   * The scheduled chores, now (the runner also runs them every minute, on one instance):
+   * stale delivery locks, the delivery log's retention, and pruning the events log.
+   */
+  async runChores(): Promise<{ released: number; pruned: number; events: number }> {
+    const released = await this.chores.releaseStaleLocks();
+    const pruned = await this.chores.pruneLog();
+    const { deleted: events } = await this.opts.pruneEvents();
+    if (released) this.opts.logger.warn({ workers: released }, 'released deliveries locked by dead workers');
+    return { released, pruned, events };
+  }
+
+  /**
+   * A job aborted by the shutdown can stay locked by this runner (the queue would wait four
+   * hours, our chores a few timeouts); nothing of ours runs any more, so it is released now.
+   */
+  private async releaseLocks(): Promise<void> {
+    if (!this.workerPoolId) return;
+    await this.pool.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [[this.workerPoolId]]);
+  }
+
+  /** Finishes (or, after a few seconds, aborts and reschedules) the deliveries in flight, then closes. */
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      await this.dispatcher.stop();
+      await this.runner?.stop().catch((err) => this.opts.onError(err, 'stopping the webhook runner'));
+      await this.releaseLocks().catch((err) => this.opts.onError(err, 'releasing webhook jobs'));
+      await this.pool.end();
+    })());
+  }
+}

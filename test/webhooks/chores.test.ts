@@ -1,0 +1,111 @@
+import type { App } from '../../src/app';
+import { freshApp } from '../support/app';
+import { sql } from '../support/db';
+import { api, createCampaign, createChat } from '../support/http';
+import { startReceiver, type Receiver } from '../support/receiver';
+import { testWebhooks } from '../support/webhooks';
+
+jest.setTimeout(120_000);
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('scheduled chores', () => {
+  let app: App;
+  let url: string;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    ({ app, url } = await freshApp({
+      eventPruneIntervalMs: 200,
+      eventRetentionHours: 1 / 3600,
+      webhooks: testWebhooks({ logRetentionHours: 1 / 3600 }),
+    }));
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await app.stop();
+    await receiver.close();
+  });
+
+  const count = async (table: string) =>
+    (await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM ${table}`))[0].n;
+
+  it('prune the events log and the delivery log once for the cluster, not on every instance’s timer', async () => {
+    const campaign = await createCampaign(app);
+    await api(app)
+      .post('/api/webhooks/')
+      .send({ url: receiver.url, events: ['chat:created'] })
+      .expect(201);
+    for (let i = 0; i < 5; i++) await createChat(app, campaign.id);
+    await until(async () => receiver.accepted.size === 5, 'the deliveries');
+    await until(
+      async () =>
+        (
+          await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
+        )[0].old,
+      'the events to age past the retention',
+    );
+    // the heartbeat timer has ticked meanwhile (its reader row moves), yet nothing was pruned
+    const [{ seen }] = await sql<{ seen: string }>(url, 'SELECT max(seen_at)::text AS seen FROM event_readers');
+    await until(
+      async () =>
+        (await sql<{ seen: string }>(url, 'SELECT max(seen_at)::text AS seen FROM event_readers'))[0].seen !== seen,
+      'a heartbeat',
+    );
+    expect(await count('events')).toBe(5);
+
+    const done = await app.webhooks!.runChores();
+    expect(done).toMatchObject({ events: 5, pruned: 5, released: 0 });
+    expect(await count('events')).toBe(0);
+    expect(await count('webhook_deliveries')).toBe(0);
+  });
+});
+
+describe('pruning the events log', () => {
+  let app: App;
+  let url: string;
+  beforeAll(async () => {
+    // no job runner here: the dispatcher never moves, as if every runner were down
+    ({ app, url } = await freshApp({
+      eventPruneIntervalMs: 200,
+      eventRetentionHours: 1 / 3600,
+      webhooks: testWebhooks({ enabled: false }),
+    }));
+  });
+  afterAll(() => app.stop());
+
+  it('never passes the webhook dispatcher while an endpoint is active', async () => {
+    const campaign = await createCampaign(app);
+    const { body: endpoint } = await api(app)
+      .post('/api/webhooks/')
+      .send({ url: 'http://127.0.0.1:9/', events: ['chat:created'] })
+      .expect(201);
+    for (let i = 0; i < 3; i++) await createChat(app, campaign.id);
+    await until(
+      async () =>
+        (
+          await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
+        )[0].old,
+      'the events to age past the retention',
+    );
+    // this instance has read them all: only the dispatcher's position holds pruning back
+    await until(
+      async () =>
+        (
+          await sql<{ read: boolean }>(
+            url,
+            'SELECT (SELECT min(position) FROM event_readers) >= (SELECT max(id) FROM events) AS read',
+          )
+        )[0].read,
+      'the reader heartbeat',
+    );
+    expect(await app.feed.prune()).toMatchObject({ deleted: 0 });
+    await api(app).patch(`/api/webhooks/${endpoint.id}/`).send({ active: false }).expect(200);
+    expect(await app.feed.prune()).toMatchObject({ deleted: 3 });
+  });
+});

@@ -1,0 +1,75 @@
+import type { App } from '../../src/app';
+import { freshApp } from '../support/app';
+import { api, createCampaign, createChat } from '../support/http';
+import { startReceiver, type Receiver } from '../support/receiver';
+import { sql } from '../support/db';
+import { testWebhooks } from '../support/webhooks';
+
+jest.setTimeout(120_000);
+
+/** Polls the API until `check` holds for the answer. */
+async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('an endpoint that fails for the whole retry window', () => {
+  let app: App;
+  let url: string;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    // a window of two seconds stands for 24 hours
+    ({ app, url } = await freshApp({ webhooks: testWebhooks({ retryHours: 2 / 3600 }) }));
+    receiver = await startReceiver(() => 503);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await receiver.close();
+  });
+
+  it('is deactivated with the reason recorded, its delivery marked failed, and later events not sent', async () => {
+    const campaign = await createCampaign(app);
+    const { body: endpoint } = await api(app)
+      .post('/api/webhooks/')
+      .send({ url: receiver.url, events: ['chat:created'] })
+      .expect(201);
+    await createChat(app, campaign.id);
+
+    const deactivated = await until(
+      async () => (await api(app).get(`/api/webhooks/${endpoint.id}/`)).body,
+      (e) => e.active === false,
+      'deactivation',
+    );
+    expect(deactivated.deactivated_reason).toMatch(/^Every attempt failed since .+Z \(0\.000\d+ hours\)\.$/);
+    expect(deactivated.deactivated_at).not.toBeNull();
+    const { body: log } = await api(app).get(`/api/webhooks/${endpoint.id}/deliveries/`).expect(200);
+    expect(log.results[0].status).toBe('failed');
+    expect(log.results[0].attempts.length).toBeGreaterThan(1);
+    expect(log.results[0].attempts.every((a: { status_code: number }) => a.status_code === 503)).toBe(true);
+
+    const hits = receiver.hits.length;
+    await createChat(app, campaign.id, { message: 'after' });
+    // once the dispatcher has read past the new chat, it has decided: no delivery for it
+    await until(
+      () =>
+        sql<{ behind: boolean }>(
+          url,
+          'SELECT (SELECT position FROM webhook_dispatch) < (SELECT max(id) FROM events) AS behind',
+        ),
+      ([row]) => !row.behind,
+      'the dispatcher',
+    );
+    const { body: after } = await api(app).get(`/api/webhooks/${endpoint.id}/deliveries/`).expect(200);
+    expect(after.count).toBe(1);
+    // a redeliver to an inactive endpoint is refused; switching it on again starts afresh
+    await api(app).post(`/api/webhooks/${endpoint.id}/deliveries/${log.results[0].id}/redeliver/`).expect(409);
+    expect(receiver.hits.length).toBe(hits);
+    const { body: again } = await api(app).patch(`/api/webhooks/${endpoint.id}/`).send({ active: true }).expect(200);
+    expect(again).toMatchObject({ active: true, deactivated_at: null, deactivated_reason: null, failing_since: null });
+  });
+});
