@@ -1,6 +1,7 @@
 import { Emitter } from '@socket.io/component-emitter';
 import { io, type Socket } from 'socket.io-client';
 import {
+  LIVE_EVENT_NAMES,
   MAX_NAME_LENGTH,
   type Ack,
   type ClientToServerEvents,
@@ -16,16 +17,7 @@ import type { ChatClientOptions, ClientEvents, ClientState, LiveEventName, RoomE
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const LIVE_EVENTS: readonly LiveEventName[] = [
-  'chat:created',
-  'chat:updated',
-  'chat:deleted',
-  'data:created',
-  'data:updated',
-  'data:deleted',
-  'campaign:updated',
-  'campaign:deleted',
-];
+const LIVE_EVENTS: readonly LiveEventName[] = LIVE_EVENT_NAMES;
 
 const noAnswer = (why: string) => new ChatError(504, 'no_answer', why);
 

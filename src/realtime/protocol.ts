@@ -136,6 +136,18 @@ export interface ServerToClientEvents {
   typing: (e: TypingEvent) => void;
 }
 
+/** Every event of the durable log a room receives, each `{cursor, campaign, data}`. */
+export const LIVE_EVENT_NAMES = [
+  'chat:created',
+  'chat:updated',
+  'chat:deleted',
+  'data:created',
+  'data:updated',
+  'data:deleted',
+  'campaign:updated',
+  'campaign:deleted',
+] as const satisfies readonly (keyof ServerToClientEvents)[];
+
 export const campaignRoom = (campaignId: string): string => `campaign:${campaignId}`;
 
 /** The campaign of a room named by campaignRoom(), or undefined for any other room. */

@@ -1,17 +1,9 @@
 import Joi from 'joi';
+import { LIVE_EVENT_NAMES } from '../realtime/protocol';
 import { listQuery, uuid } from './common';
 
 /** What an endpoint may subscribe to: the names rooms receive. */
-export const WEBHOOK_EVENTS = [
-  'chat:created',
-  'chat:updated',
-  'chat:deleted',
-  'data:created',
-  'data:updated',
-  'data:deleted',
-  'campaign:updated',
-  'campaign:deleted',
-] as const;
+export const WEBHOOK_EVENTS = LIVE_EVENT_NAMES;
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
 

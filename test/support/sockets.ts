@@ -1,6 +1,12 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import type { App } from '../../src/app';
-import type { Ack, ClientToServerEvents, LiveEvent, ServerToClientEvents } from '../../src/realtime/protocol';
+import {
+  LIVE_EVENT_NAMES,
+  type Ack,
+  type ClientToServerEvents,
+  type LiveEvent,
+  type ServerToClientEvents,
+} from '../../src/realtime/protocol';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -9,16 +15,7 @@ export interface Received {
   event: LiveEvent<{ id: string; message?: string }>;
 }
 
-const EVENT_NAMES = [
-  'chat:created',
-  'chat:updated',
-  'chat:deleted',
-  'data:created',
-  'data:updated',
-  'data:deleted',
-  'campaign:updated',
-  'campaign:deleted',
-] as const;
+const EVENT_NAMES = LIVE_EVENT_NAMES;
 
 /** Connects with an optional token; resolves the socket, or rejects with the connect_error. */
 export function connectWithToken(app: App, token?: string): Promise<ClientSocket> {
