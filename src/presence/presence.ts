@@ -107,6 +107,11 @@ export class Presence {
     };
   }
 
+  /** Resolves once this instance's presence changes so far are in the table (and notified). */
+  written(): Promise<void> {
+    return this.writer.idle();
+  }
+
   /** Everyone in the room now, on every instance. */
   list(campaign: string): PresenceEntry[] {
     return this.views.list(campaign);

@@ -107,6 +107,8 @@ async function subscribeOnce(
         void socket.join(campaignRoom(campaignId));
       },
     });
+    // the ack waits for this connection's row: whoever subscribes after it, on any instance, sees it
+    await presence.written();
     // taken as the ack leaves: it includes every presence event sent to the socket before it
     return { cursor, replayed, presence: presence.list(campaignId) };
   } finally {

@@ -94,7 +94,9 @@ describe('deliveries across three instances', () => {
     const delivery = page.results[0];
     const before = all.hits.length;
     const res = await api(apps[1]).post(`/api/webhooks/${id}/deliveries/${delivery.id}/redeliver/`).expect(202);
-    expect(res.body).toMatchObject({ id: delivery.id, status: 'pending' });
+    expect(res.body).toMatchObject({ id: delivery.id });
+    // read back after queueing: a quick receiver may already have it again
+    expect(['pending', 'delivered']).toContain(res.body.status);
     await eventually(() => all.hits.length === before + 1, 30_000, 'the redelivery');
     expect(all.hits[before].body).toMatchObject({ id: delivery.id, cursor: delivery.cursor });
     await eventually(() => all.accepted.get(delivery.cursor) === 2, 30_000, 'its acceptance');
