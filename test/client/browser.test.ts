@@ -1,20 +1,10 @@
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { App } from '../../src/app';
 import { freshApp } from '../support/app';
+import { launchChromium } from '../support/browser';
 import { api, createCampaign, createChat } from '../support/http';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** A plain page of a chat UI: no build step, just `import … from '/client.js'`. */
 const PAGE_HTML = `<!doctype html>
@@ -89,7 +79,7 @@ beforeAll(async () => {
   site = await pageOrigin(app.url, files, csp);
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   // no skip: a browser that cannot start fails the suite
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  browser = await launchChromium();
 }, 45_000);
 afterAll(async () => {
   await browser?.close();

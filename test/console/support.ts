@@ -1,18 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { sql } from '../support/db';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** Screenshots for review, beside the other test output (not committed). */
 export const OUTPUT = join(__dirname, '..', '..', 'test-output', 'console');
@@ -20,8 +10,7 @@ export const OUTPUT = join(__dirname, '..', '..', 'test-output', 'console');
 /** Generous, for a slow machine: waits end as soon as the page is there. */
 export const WAIT = 15_000;
 
-export const launch = (): Promise<Browser> =>
-  chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+export const launch = launchChromium;
 
 export interface ConsolePage {
   page: Page;
