@@ -30,17 +30,13 @@ import { io as connect, type Socket } from 'socket.io-client';
 import type { CampaignFields, LiveEvent } from '../src/realtime/protocol';
 import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
 import { post } from './support/bare-server';
-import { cpuBusy, freePort, processGroup } from './support/processes';
+import { cpuBusy, freePort, processGroup, UNTHROTTLED_ENV } from './support/processes';
 
 const ROOT = resolve(__dirname, '..');
 const knob = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const [N, MAX_S, CHATS, LIGHT] = [knob('N', 20), knob('MAX_S', 30), knob('CHATS', 100_000), knob('LIGHT', 20)];
 const SERVER_ENV = {
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  AUTH: 'none',
-  RATE_LIMIT_READS_PER_MINUTE: '0',
-  RATE_LIMIT_WRITES_PER_MINUTE: '0',
+  ...UNTHROTTLED_ENV,
   // the nested heavy campaign can take longer than the default 5 s deadline on a busy machine:
   // measured, not cut at 503
   STATEMENT_TIMEOUT_MS: '120000',

@@ -40,7 +40,15 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client';
 import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
 import { bareServer, post } from './support/bare-server';
-import { freePort, processGroup, readFile, sampleProcesses, sleep, type Instance } from './support/processes';
+import {
+  freePort,
+  processGroup,
+  readFile,
+  sampleProcesses,
+  sleep,
+  UNTHROTTLED_ENV,
+  type Instance,
+} from './support/processes';
 
 type Shape = { S: number; W: number; T: number };
 type RawSocket = Socket<S2C, C2S>;
@@ -69,16 +77,6 @@ const TARGETS = [
   { S: 100, W: 1000, goal: '100% delivered', maxRatio: Infinity, clientGoal: Infinity },
 ];
 // one IP on loopback would hit the per-IP limits; auth is not what is measured
-const INSTANCE_ENV = {
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  AUTH: 'none',
-  SOCKET_CONNECTIONS_PER_IP: '1000000',
-  RATE_LIMIT_READS_PER_MINUTE: '0',
-  RATE_LIMIT_WRITES_PER_MINUTE: '0',
-  // the writer keeps many POSTs open from one address: one client, as far as the cap can tell
-  MAX_INFLIGHT_PER_CLIENT: '0',
-};
 const group = processGroup();
 const TYPING = process.env.TYPING === '1';
 const TYPING_ROOMS = 100;
@@ -86,7 +84,7 @@ const TYPING_EVERY_MS = 3_000;
 
 async function startOurs(): Promise<{ instances: Instance[]; databaseUrl: string }> {
   const node = (name: string, port: number, extra: NodeJS.ProcessEnv) => {
-    const env = { ...process.env, ...INSTANCE_ENV, ...extra, PORT: String(port) };
+    const env = { ...process.env, ...UNTHROTTLED_ENV, ...extra, PORT: String(port) };
     return group.start(name, port, spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' }));
   };
   const [portA, portB, pgPort] = [await freePort(), await freePort(), await freePort()];

@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { startNginx } from '../test/support/nginx';
 import { bareServer, post } from './support/bare-server';
 import { cpuBusy, cpuSeconds, freePort, postgresCpu, processGroup, procField, readFile } from './support/processes';
-import { runQueueWaitS, sleep, type Instance } from './support/processes';
+import { runQueueWaitS, sleep, UNTHROTTLED_ENV, type Instance } from './support/processes';
 import { runSubscribers, SubscriberProcess, type RoomShare, type SubscriberReport } from './support/subscribers';
 import { writeOnSchedule, type Send } from './support/writer';
 
@@ -43,17 +43,6 @@ type Shape = { S: number; ROOMS: number; BUSY: number; W: number; T: number; CLI
 type Target = { instance: Instance; pgDir?: string; rooms: string[]; busy: string };
 
 const ROOT = resolve(__dirname, '..');
-// one loopback IP opens every socket and sends every write
-const SERVER_ENV = {
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  AUTH: 'none',
-  RATE_LIMIT_READS_PER_MINUTE: '0',
-  RATE_LIMIT_WRITES_PER_MINUTE: '0',
-  SOCKET_CONNECTIONS_PER_IP: '100000',
-  SOCKET_EVENTS_PER_SECOND: '100000',
-  MAX_INFLIGHT_PER_CLIENT: '0',
-};
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 const group = processGroup(log);
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -68,7 +57,7 @@ async function startOurs(shape: Shape): Promise<Target> {
   const port = await freePort();
   const pgDir = process.env.DATABASE_URL ? undefined : await group.tempDir('chat-bench-pg-');
   const owner = pgDir ? { EMBEDDED_PG_DIR: pgDir, EMBEDDED_PG_PORT: String(await freePort()) } : {};
-  const env = { ...process.env, ...SERVER_ENV, ...owner, PORT: String(port) };
+  const env = { ...process.env, ...UNTHROTTLED_ENV, ...owner, PORT: String(port) };
   const proc = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: 'inherit' });
   const instance = await group.start('ours', port, proc, { readyMs: 120_000 });
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });

@@ -244,3 +244,18 @@ export async function cpuBusy(when: string, log: (msg: string) => void): Promise
   for (const [proc, t] of names) log(`  ${t}  ${proc}`);
   return busy;
 }
+
+/**
+ * A server for a benchmark on loopback: one address opens every socket and sends every
+ * request, so the API is open and every per-client limit is off (as the reference has none).
+ */
+export const UNTHROTTLED_ENV = {
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  AUTH: 'none',
+  RATE_LIMIT_READS_PER_MINUTE: '0',
+  RATE_LIMIT_WRITES_PER_MINUTE: '0',
+  SOCKET_CONNECTIONS_PER_IP: '1000000',
+  SOCKET_EVENTS_PER_SECOND: '1000000',
+  MAX_INFLIGHT_PER_CLIENT: '0',
+} as const;
