@@ -1,4 +1,4 @@
-import { Emitter } from '@socket.io/component-emitter';
+import { EventEmitter } from 'eventemitter3';
 import { io, type Socket } from 'socket.io-client';
 import {
   LIVE_EVENT_NAMES,
@@ -26,7 +26,7 @@ const noAnswer = (why: string) => new ChatError(504, 'no_answer', why);
  * that reconnects (jittered backoff), resubscribes every open room from its cursor, and
  * refreshes the token before it expires. Nothing connects until the first `room()`.
  */
-export class ChatClient extends Emitter<ClientEvents, ClientEvents> implements RestResources {
+export class ChatClient extends EventEmitter<ClientEvents> implements RestResources {
   readonly campaigns: Campaigns;
   readonly chats: RestResources['chats'];
   readonly datas: RestResources['datas'];

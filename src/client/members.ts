@@ -8,31 +8,38 @@ import { TYPING_EXPIRY_MS, type PresenceEntry } from '../realtime/protocol';
  * and leaves tell only of a member's first and last connection.
  */
 export class Members {
-  private entries: readonly PresenceEntry[] = [];
+  /** Insertion order is the list's order: the answer's, then joins at the end. */
+  private readonly byUser = new Map<string, PresenceEntry>();
+  private snapshot?: readonly PresenceEntry[];
 
+  /** A new array after each change, the same one otherwise; built when read, not per join. */
   get list(): readonly PresenceEntry[] {
-    return this.entries;
+    return (this.snapshot ??= [...this.byUser.values()]);
   }
 
-  /** Returns whether the list changed; a new array when it did, the same one otherwise. */
+  /** Returns whether the list changed. */
   replace(entries: readonly PresenceEntry[]): boolean {
+    const current = this.list;
     const same =
-      entries.length === this.entries.length &&
-      entries.every((e, i) => e.user === this.entries[i].user && e.connections === this.entries[i].connections);
-    if (!same) this.entries = entries.map(({ user, connections }) => ({ user, connections }));
-    return !same;
+      entries.length === current.length &&
+      entries.every((e, i) => e.user === current[i].user && e.connections === current[i].connections);
+    if (same) return false;
+    this.byUser.clear();
+    for (const { user, connections } of entries) this.byUser.set(user, { user, connections });
+    this.snapshot = undefined;
+    return true;
   }
 
   join(user: string): boolean {
-    if (this.entries.some((e) => e.user === user)) return false;
-    this.entries = [...this.entries, { user, connections: 1 }];
+    if (this.byUser.has(user)) return false;
+    this.byUser.set(user, { user, connections: 1 });
+    this.snapshot = undefined;
     return true;
   }
 
   leave(user: string): boolean {
-    const rest = this.entries.filter((e) => e.user !== user);
-    if (rest.length === this.entries.length) return false;
-    this.entries = rest;
+    if (!this.byUser.delete(user)) return false;
+    this.snapshot = undefined;
     return true;
   }
 }
@@ -42,35 +49,35 @@ export class Members {
  * the server's `false` never comes (a lost connection, say); then `expired` is called.
  */
 export class Typers {
+  /** The typing users, in the order they started, each with the timer that ends their `true`. */
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-  private users: readonly string[] = [];
+  private snapshot?: readonly string[];
 
   constructor(private readonly expired: (user: string) => void) {}
 
   get list(): readonly string[] {
-    return this.users;
+    return (this.snapshot ??= [...this.timers.keys()]);
   }
 
   /** Returns whether the list changed. */
   set(user: string, typing: boolean): boolean {
+    const had = this.timers.has(user);
     clearTimeout(this.timers.get(user));
-    this.timers.delete(user);
-    const had = this.users.includes(user);
     if (typing) {
       const timer = setTimeout(() => this.set(user, false) && this.expired(user), TYPING_EXPIRY_MS);
       // in Node, a typer must not keep the process alive
       (timer as { unref?: () => void }).unref?.();
-      this.timers.set(user, timer);
-      if (!had) this.users = [...this.users, user];
-      return !had;
+      this.timers.set(user, timer); // a user already typing keeps their place
+    } else {
+      this.timers.delete(user);
     }
-    if (had) this.users = this.users.filter((u) => u !== user);
-    return had;
+    if (had !== typing) this.snapshot = undefined;
+    return had !== typing;
   }
 
   clear(): void {
     this.timers.forEach(clearTimeout);
     this.timers.clear();
-    this.users = [];
+    this.snapshot = undefined;
   }
 }

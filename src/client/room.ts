@@ -1,4 +1,4 @@
-import { Emitter } from '@socket.io/component-emitter';
+import { EventEmitter } from 'eventemitter3';
 import {
   TYPING_INTERVAL_MS,
   type Ack,
@@ -35,13 +35,13 @@ const HISTORY_PAGE_MAX = 100;
 const closedError = () => new ChatError(499, 'closed', 'The room was closed.');
 
 /** One campaign room: live events, merged with history into `chats`, kept across reconnects. */
-export class Room extends Emitter<RoomEvents, RoomEvents> {
+export class Room extends EventEmitter<RoomEvents> {
   state: RoomState = 'connecting';
   private readonly facts: RoomFacts = { closed: false, subscribed: false, resetting: false, wasLive: false };
   private lastCursor?: string;
   /** The next subscribe goes without `since` (first one, or after the cursor expired). */
   private fresh = true;
-  private timeline = new Timeline();
+  private timeline: Timeline;
   /** The timeline being rebuilt after the cursor expired; live events go here meanwhile. */
   private pending?: Timeline;
   /** Bumped on every subscribe and disconnect: an answer to an older attempt is ignored. */
@@ -64,6 +64,7 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
     private readonly link: RoomLink,
   ) {
     super();
+    this.timeline = new Timeline(id);
   }
 
   /** The synced timeline: history and live chats, one per id, by created_at then id. */
@@ -184,7 +185,7 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
   expire(): void {
     if (this.facts.closed) return;
     this.fresh = true;
-    const into = (this.pending = new Timeline());
+    const into = (this.pending = new Timeline(this.id));
     this.set({ resetting: true, subscribed: false });
     this.subscribe();
     void this.reload(into);
@@ -195,7 +196,7 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
     if (this.facts.closed) return;
     if (kind === 'leave' && this.typers.set(user, false))
       this.emit('typing', { campaign: this.id, user, typing: false });
-    if (kind === 'join' ? this.members.join(user) : this.members.leave(user)) this.emit('presence', this.presence);
+    if (kind === 'join' ? this.members.join(user) : this.members.leave(user)) this.presenceEmit();
   }
 
   /** Another member is typing, or stopped. */
@@ -264,7 +265,7 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
       this.typingSentAt = -Infinity; // a new subscription: the server has no typing of ours
       this.set({ subscribed: true });
       // who is here: the answer is the whole truth, joins and leaves sent before it included
-      if (this.members.replace(ack.presence ?? [])) this.emit('presence', this.presence);
+      if (this.members.replace(ack.presence ?? [])) this.presenceEmit();
       for (const w of this.cursorWaiters.splice(0)) w.resolve();
       return;
     }
@@ -313,10 +314,15 @@ export class Room extends Emitter<RoomEvents, RoomEvents> {
     this.emit('state', next);
   }
 
+  /** 'presence' with the new list; built only for a listener (a big room changes often). */
+  private presenceEmit(): void {
+    if (this.listenerCount('presence')) this.emit('presence', this.presence);
+  }
+
   /** 'change' once per tick, however many events the tick applied. */
   private changed(): void {
     // no listener, no timer: a room read only through its events costs no timer per event
-    if (this.changeTimer !== undefined || this.facts.closed || !this.hasListeners('change')) return;
+    if (this.changeTimer !== undefined || this.facts.closed || !this.listenerCount('change')) return;
     this.changeTimer = setTimeout(() => {
       this.changeTimer = undefined;
       this.emit('change', this.chats);

@@ -1,9 +1,12 @@
 import type { ChatRep, DataRep } from '../realtime/protocol';
 import type { RoomEvent } from './types';
 
-/** Cursors are decimal event ids; compared as BigInt, since they outgrow a JS number. */
+/**
+ * Cursors are decimal event ids without leading zeros, which outgrow a JS number: the longer
+ * one is later, and of two as long the one later as text (no BigInt to parse per event).
+ */
 export const isAfter = (cursor: string, than: string | undefined): boolean =>
-  than === undefined || BigInt(cursor) > BigInt(than);
+  than === undefined || cursor.length > than.length || (cursor.length === than.length && cursor > than);
 
 /** The later of two cursors: a room's cursor never goes backwards. */
 export const laterCursor = (a: string | undefined, b: string): string => (isAfter(b, a) ? b : (a as string));
@@ -26,13 +29,17 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
  * (tombstones), and gets the datas that live events changed laid over it.
  */
 export class Timeline {
-  private readonly chats = new Map<string, ChatRep>();
-  private readonly fromLive = new Set<string>();
+  /** The chats only history has brought so far: the ones a newer history page may overwrite. */
+  private readonly fromHistory = new Set<string>();
   private readonly tombstones = new Set<string>();
   /** The last live version of every data seen live (null: deleted), for chats that arrive later. */
   private readonly liveDatas = new Map<string, DataRep | null>();
+  /** The chats by created_at then id; a chat's place never moves, since its created_at never changes. */
   private ordered: ChatRep[] = [];
   private snapshot?: readonly ChatRep[];
+
+  /** `campaign`: the room's id, which every chat in it repeats; one copy of it is kept. */
+  constructor(private readonly campaign?: string) {}
 
   /** The chats in order; a new array after each change, the same one otherwise. */
   get list(): readonly ChatRep[] {
@@ -43,21 +50,18 @@ export class Timeline {
     return this.ordered.length;
   }
 
-  has(id: string): boolean {
-    return this.chats.has(id);
-  }
-
   /** Applies one live event; returns whether the chats changed. */
   apply(event: RoomEvent): boolean {
     switch (event.name) {
       case 'chat:created':
       case 'chat:updated':
-        this.tombstones.delete(event.data.id);
-        this.fromLive.add(event.data.id);
+        // both sets are empty in a room that never loaded history or saw a delete: no hashing per event
+        if (this.tombstones.size) this.tombstones.delete(event.data.id);
+        if (this.fromHistory.size) this.fromHistory.delete(event.data.id);
         return this.put(event.data);
       case 'chat:deleted':
         this.tombstones.add(event.data.id);
-        this.fromLive.delete(event.data.id);
+        this.fromHistory.delete(event.data.id);
         return this.remove(event.data.id);
       case 'data:created':
       case 'data:updated':
@@ -75,7 +79,9 @@ export class Timeline {
   mergeHistory(page: readonly ChatRep[]): boolean {
     let changed = false;
     for (const chat of page) {
-      if (this.tombstones.has(chat.id) || this.fromLive.has(chat.id)) continue;
+      // a chat in the list that history did not bring came live: live versions win
+      if (this.tombstones.has(chat.id) || (this.find(chat) && !this.fromHistory.has(chat.id))) continue;
+      this.fromHistory.add(chat.id);
       changed = this.put(this.withLiveDatas(chat)) || changed;
     }
     return changed;
@@ -92,12 +98,13 @@ export class Timeline {
   /** Moves a data to the chat it now belongs to (or nowhere), wherever it was. */
   private placeData(id: string, data: DataRep | null): boolean {
     let changed = false;
+    let owner: ChatRep | undefined;
     for (const chat of this.ordered) {
-      if (chat.id !== data?.chat && chat.datas.some((d) => d.id === id)) {
+      if (chat.id === data?.chat) owner = chat;
+      else if (chat.datas.some((d) => d.id === id)) {
         changed = this.put({ ...chat, datas: chat.datas.filter((d) => d.id !== id) }) || changed;
       }
     }
-    const owner = data?.chat ? this.chats.get(data.chat) : undefined;
     if (owner && data) {
       const datas = [...owner.datas.filter((d) => d.id !== id), data].sort(byId);
       changed = this.put({ ...owner, datas }) || changed;
@@ -107,37 +114,47 @@ export class Timeline {
 
   /** Inserts or replaces a chat at its place in the order (a late commit lands behind newer chats). */
   private put(chat: ChatRep): boolean {
-    const old = this.chats.get(chat.id);
+    // a room holds thousands of chats, each repeating the room's id: one copy is kept (same value)
+    if (chat.campaign === this.campaign) chat.campaign = this.campaign;
+    const at = this.position(chat);
+    const old = this.ordered[at]?.id === chat.id ? this.ordered[at] : undefined;
     if (old && JSON.stringify(old) === JSON.stringify(chat)) return false;
-    if (old) this.ordered.splice(this.indexOf(old), 1);
-    this.ordered.splice(this.insertionPoint(chat), 0, chat);
-    this.chats.set(chat.id, chat);
+    if (old) this.ordered[at] = chat;
+    else if (at === this.ordered.length) this.ordered.push(chat);
+    else this.ordered.splice(at, 0, chat);
     this.snapshot = undefined;
     return true;
   }
 
+  /** A delete names only the id: searched from the newest end, where deletes mostly are. */
   private remove(id: string): boolean {
-    const old = this.chats.get(id);
-    if (!old) return false;
-    this.ordered.splice(this.indexOf(old), 1);
-    this.chats.delete(id);
+    let at = this.ordered.length - 1;
+    while (at >= 0 && this.ordered[at].id !== id) at--;
+    if (at < 0) return false;
+    this.ordered.splice(at, 1);
     this.snapshot = undefined;
     return true;
   }
 
-  /** Binary search for the first chat that sorts after `chat`. */
-  private insertionPoint(chat: ChatRep): number {
-    let [lo, hi] = [0, this.ordered.length];
+  private find(chat: ChatRep): ChatRep | undefined {
+    const found = this.ordered[this.position(chat)];
+    return found?.id === chat.id ? found : undefined;
+  }
+
+  /**
+   * Binary search for where `chat` is, or else would go: the first chat not before it. Live
+   * chats are mostly the newest, so the last one is looked at first. No index by id: hashing
+   * each new id into a map of thousands costs more than this, in rooms that only grow.
+   */
+  private position(chat: ChatRep): number {
+    const last = this.ordered.length - 1;
+    if (last < 0 || compareChats(this.ordered[last], chat) < 0) return last + 1;
+    let [lo, hi] = [0, last];
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareChats(this.ordered[mid], chat) <= 0) lo = mid + 1;
+      if (compareChats(this.ordered[mid], chat) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
-  }
-
-  private indexOf(chat: ChatRep): number {
-    const at = this.insertionPoint(chat) - 1;
-    return this.ordered[at] === chat ? at : this.ordered.indexOf(chat);
   }
 }

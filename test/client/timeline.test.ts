@@ -1,5 +1,6 @@
 import type { ChatRep, DataRep } from '../../src/realtime/protocol';
 import { isAfter, laterCursor, Timeline } from '../../src/client/timeline';
+import { Members, Typers } from '../../src/client/members';
 import { roomState } from '../../src/client/state';
 import { ChatError } from '../../src/client/errors';
 import { refreshDelay } from '../../src/client/token';
@@ -79,6 +80,28 @@ describe('timeline', () => {
     expect(t.list.map((c) => c.datas.map((d) => d.context))).toEqual([[], ['d1']]);
   });
 
+  it('a newer history page replaces what history brought, never what came live', () => {
+    const t = new Timeline();
+    t.mergeHistory([chat(1), chat(2)]);
+    t.mergeHistory([chat(1, 1, { message: 'newer page' })]);
+    expect(ids(t)).toEqual(['newer page', 'm2']);
+    t.apply(ev('chat:updated', chat(1, 1, { message: 'live' })));
+    t.mergeHistory([chat(1, 1, { message: 'older page' })]);
+    expect(ids(t)).toEqual(['live', 'm2']);
+  });
+
+  it('updates in place and deletes anywhere in a long list, found by created_at and id', () => {
+    const t = new Timeline(C);
+    t.mergeHistory(Array.from({ length: 150 }, (_, n) => chat(n, Math.floor(n / 3)))); // threes share a second
+    for (let n = 150; n < 300; n++) t.apply(ev('chat:created', chat(n, Math.floor(n / 3))));
+    t.apply(ev('chat:updated', chat(100, 33, { message: 'edited' })));
+    t.apply(ev('chat:deleted', { id: id(40), campaign: C }));
+    t.apply(ev('chat:deleted', { id: id(299), campaign: C }));
+    expect(t.apply(ev('chat:deleted', { id: id(40), campaign: C }))).toBe(false);
+    const expected = Array.from({ length: 300 }, (_, n) => (n === 100 ? 'edited' : `m${n}`));
+    expect(ids(t)).toEqual(expected.filter((m) => m !== 'm40' && m !== 'm299'));
+  });
+
   it('live datas of a chat that arrives later by history are laid over it', () => {
     const t = new Timeline();
     t.apply(ev('data:created', data(1, 1)));
@@ -93,9 +116,52 @@ describe('cursors', () => {
     expect(isAfter('9007199254740993', '9007199254740992')).toBe(true);
     expect(isAfter('10', '9')).toBe(true);
     expect(isAfter('9', '10')).toBe(false);
+    expect(isAfter('12', '12')).toBe(false);
+    expect(isAfter('21', '12')).toBe(true);
     expect(isAfter('5', undefined)).toBe(true);
     expect(laterCursor('20', '12')).toBe('20');
     expect(laterCursor(undefined, '12')).toBe('12');
+  });
+});
+
+describe('members and typers', () => {
+  it('members: the answer in its order, then joins at the end; both idempotent; a new list only on change', () => {
+    const m = new Members();
+    expect(
+      m.replace([
+        { user: 'b', connections: 2 },
+        { user: 'a', connections: 1 },
+      ]),
+    ).toBe(true);
+    const list = m.list;
+    expect(
+      m.replace([
+        { user: 'b', connections: 2 },
+        { user: 'a', connections: 1 },
+      ]),
+    ).toBe(false);
+    expect(m.join('a')).toBe(false);
+    expect(m.list).toBe(list);
+    expect(m.join('c')).toBe(true);
+    expect(m.leave('b')).toBe(true);
+    expect(m.leave('b')).toBe(false);
+    expect(m.list).toEqual([
+      { user: 'a', connections: 1 },
+      { user: 'c', connections: 1 },
+    ]);
+  });
+
+  it('typers: in the order they started, a repeated true keeps the place, false ends it', () => {
+    const t = new Typers(() => undefined);
+    expect(t.set('a', true)).toBe(true);
+    expect(t.set('b', true)).toBe(true);
+    expect(t.set('a', true)).toBe(false);
+    expect(t.list).toEqual(['a', 'b']);
+    expect(t.set('a', false)).toBe(true);
+    expect(t.set('a', false)).toBe(false);
+    expect(t.list).toEqual(['b']);
+    t.clear();
+    expect(t.list).toEqual([]);
   });
 });
 
