@@ -159,9 +159,12 @@ describe('the statement deadline', () => {
     } finally {
       await lock.release();
     }
-    // the pool is healthy afterwards
-    const after = await Promise.all(Array.from({ length: 12 }, () => api(app).get('/api/chats/')));
-    expect(after.map((r) => r.status)).toEqual(Array(12).fill(200));
+    // the pool is healthy afterwards: as many requests at once as it has connections (10), so
+    // that each connection serves one and none waits for another inside the 500 ms deadline
+    for (let pass = 0; pass < 2; pass++) {
+      const after = await Promise.all(Array.from({ length: 10 }, () => api(app).get('/api/chats/')));
+      expect(after.map((r) => r.status)).toEqual(Array(10).fill(200));
+    }
   });
 
   it('a client that goes away cancels its query', async () => {
