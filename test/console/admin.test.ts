@@ -1,27 +1,14 @@
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/app';
-import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { createCampaign, createChat, createData } from '../support/http';
-import { launch, liveStatus, message, openConsole, screenshot } from './support';
+import { liveStatus, message, openConsole, screenshot, consoleSuite } from './support';
 
-let app: App;
-let url: string;
-let browser: Browser;
-beforeAll(async () => {
-  ({ app, url } = await freshApp());
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = consoleSuite();
 
 it('edits and deletes a campaign and a chat, adds datas to both, with confirmations', async () => {
-  const campaign = await createCampaign(app, { title: 'Winter sale' });
-  await createChat(app, campaign.id, { message: 'first draft' });
-  await createChat(app, campaign.id, { message: 'to be removed' });
-  const { page, errors } = await openConsole(browser, `${app.url}/#/campaigns/${campaign.id}`);
+  const campaign = await createCampaign(suite.app, { title: 'Winter sale' });
+  await createChat(suite.app, campaign.id, { message: 'first draft' });
+  await createChat(suite.app, campaign.id, { message: 'to be removed' });
+  const { page, errors } = await openConsole(suite.browser, `${suite.app.url}/#/campaigns/${campaign.id}`);
   await liveStatus(page).waitFor();
 
   // the campaign: edit title, description and status
@@ -31,9 +18,9 @@ it('edits and deletes a campaign and a chat, adds datas to both, with confirmati
   await page.getByRole('combobox', { name: 'Status' }).selectOption('started');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'Winter sale 2026' }).waitFor();
-  expect(await sql(url, 'SELECT title, description, status FROM campaigns WHERE id = $1', [campaign.id])).toEqual([
-    { title: 'Winter sale 2026', description: 'Twelve days of deals', status: 'started' },
-  ]);
+  expect(await sql(suite.url, 'SELECT title, description, status FROM campaigns WHERE id = $1', [campaign.id])).toEqual(
+    [{ title: 'Winter sale 2026', description: 'Twelve days of deals', status: 'started' }],
+  );
 
   // a chat: edit, then delete after confirming
   const draft = message(page, 'first draft');
@@ -47,7 +34,7 @@ it('edits and deletes a campaign and a chat, adds datas to both, with confirmati
   await doomed.getByRole('button', { name: 'Delete' }).click();
   await doomed.getByRole('button', { name: 'Yes, delete' }).click();
   await doomed.waitFor({ state: 'detached' });
-  expect(await sql(url, 'SELECT message FROM chats WHERE campaign_id = $1', [campaign.id])).toEqual([
+  expect(await sql(suite.url, 'SELECT message FROM chats WHERE campaign_id = $1', [campaign.id])).toEqual([
     { message: 'final text' },
   ]);
 
@@ -72,7 +59,10 @@ it('edits and deletes a campaign and a chat, adds datas to both, with confirmati
   await screenshot(page, 'room-with-datas');
 
   // the Datas page: search and the campaign filter
-  await createData(app, { context: 'elsewhere', campaign: (await createCampaign(app, { title: 'Other' })).id });
+  await createData(suite.app, {
+    context: 'elsewhere',
+    campaign: (await createCampaign(suite.app, { title: 'Other' })).id,
+  });
   await page.getByRole('link', { name: 'Datas' }).click();
   const list = page.getByRole('list', { name: 'Data list' }).getByRole('listitem');
   await list.filter({ hasText: 'elsewhere' }).waitFor();
@@ -85,7 +75,7 @@ it('edits and deletes a campaign and a chat, adds datas to both, with confirmati
   await screenshot(page, 'datas');
 
   // delete the campaign after confirming; back to the list, filtered by status
-  await page.goto(`${app.url}/#/campaigns/${campaign.id}`);
+  await page.goto(`${suite.app.url}/#/campaigns/${campaign.id}`);
   await page.getByRole('button', { name: 'Delete campaign' }).click();
   await page.getByRole('button', { name: 'Yes, delete the campaign' }).click();
   await page.getByRole('searchbox', { name: 'Search campaigns' }).waitFor();
@@ -93,7 +83,7 @@ it('edits and deletes a campaign and a chat, adds datas to both, with confirmati
   expect(await page.getByRole('link', { name: 'Winter sale 2026' }).count()).toBe(0);
   await page.getByRole('combobox', { name: 'Status' }).selectOption('completed');
   await page.getByText('0 campaigns').waitFor();
-  expect(await sql(url, 'SELECT id FROM campaigns WHERE id = $1', [campaign.id])).toEqual([]);
+  expect(await sql(suite.url, 'SELECT id FROM campaigns WHERE id = $1', [campaign.id])).toEqual([]);
 
   // only the refused data above (400) is a failed request; nothing else on the console
   expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
@@ -101,9 +91,11 @@ it('edits and deletes a campaign and a chat, adds datas to both, with confirmati
 }, 120_000);
 
 it('holds from 375 px wide: the room and the list fit without sideways scrolling', async () => {
-  const campaign = await createCampaign(app, { title: 'A rather long campaign title that has to wrap on a phone' });
-  await createChat(app, campaign.id, { message: 'x'.repeat(300) });
-  const { page, errors } = await openConsole(browser, `${app.url}/`, { width: 375, height: 740 });
+  const campaign = await createCampaign(suite.app, {
+    title: 'A rather long campaign title that has to wrap on a phone',
+  });
+  await createChat(suite.app, campaign.id, { message: 'x'.repeat(300) });
+  const { page, errors } = await openConsole(suite.browser, `${suite.app.url}/`, { width: 375, height: 740 });
   await page.getByRole('link', { name: /A rather long campaign title/ }).click();
   await liveStatus(page).waitFor();
   await page.getByRole('button', { name: 'Send' }).waitFor();

@@ -1,31 +1,19 @@
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/app';
-import { freshApp } from '../support/app';
 import { createCampaign, createChat } from '../support/http';
-import { launch, liveStatus, openConsole } from './support';
+import { liveStatus, openConsole, consoleSuite } from './support';
 
-let app: App;
-let browser: Browser;
-beforeAll(async () => {
-  ({ app } = await freshApp());
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = consoleSuite();
 
 it("measures the console's first load: bytes on the wire and the time to Live", async () => {
-  const campaign = await createCampaign(app, { title: 'Figures' });
-  for (let i = 0; i < 20; i++) await createChat(app, campaign.id, { message: `chat ${i}` });
-  const context = await browser.newContext(); // an empty cache
+  const campaign = await createCampaign(suite.app, { title: 'Figures' });
+  for (let i = 0; i < 20; i++) await createChat(suite.app, campaign.id, { message: `chat ${i}` });
+  const context = await suite.browser.newContext(); // an empty cache
   const page = await context.newPage();
   const sizes: Promise<[string, number]>[] = [];
   page.on('requestfinished', (req) =>
     sizes.push(req.sizes().then((s) => [new URL(req.url()).pathname, s.responseBodySize + s.responseHeadersSize])),
   );
   const began = Date.now();
-  await page.goto(`${app.url}/#/campaigns/${campaign.id}`);
+  await page.goto(`${suite.app.url}/#/campaigns/${campaign.id}`);
   await liveStatus(page).waitFor({ timeout: 30_000 });
   const toLive = Date.now() - began;
   const all = await Promise.all(sizes);
@@ -41,7 +29,7 @@ it("measures the console's first load: bytes on the wire and the time to Live", 
   await context.close();
   // the same through the helper that the other tests use: it logs nothing
   const warm = Date.now();
-  const again = await openConsole(browser, `${app.url}/#/campaigns/${campaign.id}`);
+  const again = await openConsole(suite.browser, `${suite.app.url}/#/campaigns/${campaign.id}`);
   await liveStatus(again.page).waitFor();
   console.log(`a second page (warm browser, new tab): Live after ${Date.now() - warm} ms`);
   expect(again.errors).toEqual([]);

@@ -1,10 +1,6 @@
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/app';
-import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import {
   campaignWithChats,
-  launch,
   liveStatus,
   message,
   messages,
@@ -12,19 +8,10 @@ import {
   screenshot,
   until,
   WAIT,
+  consoleSuite,
 } from './support';
 
-let app: App;
-let url: string;
-let browser: Browser;
-beforeAll(async () => {
-  ({ app, url } = await freshApp());
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = consoleSuite();
 
 /** How long the page's main thread takes to paint a frame now: a frozen page takes seconds. */
 const frameMs = (page: import('playwright-core').Page) =>
@@ -37,8 +24,8 @@ const frameMs = (page: import('playwright-core').Page) =>
   );
 
 it('a 5,000-chat room scrolls to its start through paging, and still takes input and sends', async () => {
-  const campaign = await campaignWithChats(url, 'Five thousand', 5_000);
-  const { page, errors } = await openConsole(browser, `${app.url}/#/campaigns/${campaign}`);
+  const campaign = await campaignWithChats(suite.url, 'Five thousand', 5_000);
+  const { page, errors } = await openConsole(suite.browser, `${suite.app.url}/#/campaigns/${campaign}`);
   await liveStatus(page).waitFor();
   await message(page, 'm5000').waitFor();
   const items = messages(page).getByRole('listitem');
@@ -67,7 +54,9 @@ it('a 5,000-chat room scrolls to its start through paging, and still takes input
   await box.press('Enter');
   await message(page, 'still responsive').waitFor();
   const sendMs = Date.now() - sent;
-  await sql(url, `INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'ai', 'live at 5,000')`, [campaign]);
+  await sql(suite.url, `INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'ai', 'live at 5,000')`, [
+    campaign,
+  ]);
   await message(page, 'live at 5,000').waitFor();
   expect(await items.count()).toBe(5_002);
   expect(await box.inputValue()).toBe('');

@@ -1,19 +1,8 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import type { App } from '../../src/app';
-import { freshApp } from '../support/app';
+import type { Locator, Page } from 'playwright-core';
 import { createCampaign } from '../support/http';
-import { launch, liveStatus, openConsole, screenshot, until } from './support';
+import { liveStatus, openConsole, screenshot, until, consoleSuite } from './support';
 
-let app: App;
-let browser: Browser;
-beforeAll(async () => {
-  ({ app } = await freshApp());
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = consoleSuite();
 
 const here = (page: Page): Locator => page.getByRole('region', { name: 'Who is here' });
 const members = async (page: Page): Promise<string[]> =>
@@ -21,7 +10,7 @@ const members = async (page: Page): Promise<string[]> =>
 
 /** A room opened in a fresh tab, named through "Your name" (which reconnects the console). */
 async function join(room: string, name: string) {
-  const opened = await openConsole(browser, room);
+  const opened = await openConsole(suite.browser, room);
   const { page } = opened;
   await liveStatus(page).waitFor();
   const box = page.getByRole('textbox', { name: 'Your name' });
@@ -33,8 +22,8 @@ async function join(room: string, name: string) {
 }
 
 it('two named pages in a room see each other, see the other typing, and see it leave', async () => {
-  const { id } = await createCampaign(app, { title: 'Presence room' });
-  const room = `${app.url}/#/campaigns/${id}`;
+  const { id } = await createCampaign(suite.app, { title: 'Presence room' });
+  const room = `${suite.app.url}/#/campaigns/${id}`;
   const a = await join(room, 'alice');
 
   // the name is kept for the tab: a reload comes back as alice

@@ -1,35 +1,22 @@
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/app';
-import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { createCampaign } from '../support/http';
 import {
   campaignWithChats,
   chatCount,
-  launch,
   liveStatus,
   message,
   messages,
   openConsole,
   screenshot,
   WAIT,
+  consoleSuite,
 } from './support';
 
-let app: App;
-let url: string;
-let browser: Browser;
-beforeAll(async () => {
-  ({ app, url } = await freshApp());
-  browser = await launch(); // no skip: a browser that cannot start fails the suite
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = consoleSuite();
 
 it('a campaign created through the form opens in two pages that see each other, SQL inserts and field errors', async () => {
-  await createCampaign(app, { title: 'Autumn newsletter', status: 'started' });
-  const a = await openConsole(browser, `${app.url}/`);
+  await createCampaign(suite.app, { title: 'Autumn newsletter', status: 'started' });
+  const a = await openConsole(suite.browser, `${suite.app.url}/`);
   const { page } = a;
 
   // create, with the field error first
@@ -54,10 +41,10 @@ it('a campaign created through the form opens in two pages that see each other, 
   await liveStatus(page).waitFor();
   const roomUrl = page.url();
   const campaign = decodeURIComponent(/#\/campaigns\/(.+)$/.exec(roomUrl)?.[1] ?? '');
-  expect((await sql(url, 'SELECT title FROM campaigns WHERE id = $1', [campaign]))[0]).toEqual({
+  expect((await sql(suite.url, 'SELECT title FROM campaigns WHERE id = $1', [campaign]))[0]).toEqual({
     title: 'Spring launch',
   });
-  const b = await openConsole(browser, roomUrl);
+  const b = await openConsole(suite.browser, roomUrl);
   await liveStatus(b.page).waitFor();
 
   // a message sent in one page appears in the other within 2 s
@@ -73,16 +60,18 @@ it('a campaign created through the form opens in two pages that see each other, 
   expect(await message(b.page, 'hello from page A').textContent()).toContain('ai');
 
   // a chat written by plain SQL appears in both
-  await sql(url, `INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'tool', 'inserted by SQL')`, [campaign]);
+  await sql(suite.url, `INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'tool', 'inserted by SQL')`, [
+    campaign,
+  ]);
   await Promise.all([message(page, 'inserted by SQL').waitFor(), message(b.page, 'inserted by SQL').waitFor()]);
 
   // a blank message: the field error beside the box, nothing written
-  const before = await chatCount(url, campaign);
+  const before = await chatCount(suite.url, campaign);
   await box.fill('   ');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByText('This field may not be blank.').waitFor();
   expect(await box.getAttribute('aria-invalid')).toBe('true');
-  expect(await chatCount(url, campaign)).toBe(before);
+  expect(await chatCount(suite.url, campaign)).toBe(before);
 
   // Shift+Enter is a newline, Enter sends
   await box.fill('line one');
@@ -90,7 +79,7 @@ it('a campaign created through the form opens in two pages that see each other, 
   await box.pressSequentially('line two');
   await box.press('Enter');
   await message(b.page, 'line two').waitFor();
-  const rows = await sql<{ message: string }>(url, `SELECT message FROM chats WHERE message LIKE 'line one%'`);
+  const rows = await sql<{ message: string }>(suite.url, `SELECT message FROM chats WHERE message LIKE 'line one%'`);
   expect(rows).toEqual([{ message: 'line one\nline two' }]);
   expect(await page.getByText('This field may not be blank.').count()).toBe(0);
 
@@ -105,8 +94,8 @@ it('a campaign created through the form opens in two pages that see each other, 
 }, 90_000);
 
 it('a room loads its newest page and older ones through "Load older"', async () => {
-  const campaign = await campaignWithChats(url, 'Long room', 130);
-  const { page, errors } = await openConsole(browser, `${app.url}/#/campaigns/${campaign}`);
+  const campaign = await campaignWithChats(suite.url, 'Long room', 130);
+  const { page, errors } = await openConsole(suite.browser, `${suite.app.url}/#/campaigns/${campaign}`);
   await liveStatus(page).waitFor();
   await message(page, 'm0130').waitFor();
   const items = messages(page).getByRole('listitem');

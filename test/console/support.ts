@@ -1,6 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import type { App } from '../../src/app';
+import type { Config } from '../../src/config';
+import { freshApp } from '../support/app';
 import { launchChromium } from '../support/browser';
 import { sql } from '../support/db';
 
@@ -11,6 +14,30 @@ export const OUTPUT = join(__dirname, '..', '..', 'test-output', 'console');
 export const WAIT = 15_000;
 
 export const launch = launchChromium;
+
+export interface ConsoleSuite {
+  app: App;
+  /** The app's database. */
+  url: string;
+  browser: Browser;
+}
+
+/**
+ * A fresh app and a Chromium for the tests of one file, closed after them; filled in before
+ * the first test. No skip: a browser that cannot start fails the suite.
+ */
+export function consoleSuite(config?: Partial<Config>): ConsoleSuite {
+  const suite = {} as ConsoleSuite;
+  beforeAll(async () => {
+    ({ app: suite.app, url: suite.url } = await freshApp(config));
+    suite.browser = await launch();
+  }, 60_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.app?.stop();
+  });
+  return suite;
+}
 
 export interface ConsolePage {
   page: Page;

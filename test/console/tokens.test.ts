@@ -1,24 +1,11 @@
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/app';
-import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { jwtConfig, token } from '../support/tokens';
-import { launch, openConsole } from './support';
+import { openConsole, consoleSuite } from './support';
 
-let app: App;
-let url: string;
-let browser: Browser;
-beforeAll(async () => {
-  ({ app, url } = await freshApp(jwtConfig()));
-  browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const suite = consoleSuite(jwtConfig());
 
 const campaign = async (title: string) =>
-  (await sql<{ id: string }>(url, 'INSERT INTO campaigns (title) VALUES ($1) RETURNING id', [title]))[0].id;
+  (await sql<{ id: string }>(suite.url, 'INSERT INTO campaigns (title) VALUES ($1) RETURNING id', [title]))[0].id;
 
 /** What the browser logs for each refused request is expected here; anything else is not. */
 const unexpected = (errors: string[]) =>
@@ -27,7 +14,7 @@ const unexpected = (errors: string[]) =>
 it('asks for a token on 401, keeps it in sessionStorage only, and says 403 and 404 in plain words', async () => {
   const visible = await campaign('Visible to alice');
   const hidden = await campaign('Not for alice');
-  const { page, errors } = await openConsole(browser, `${app.url}/`);
+  const { page, errors } = await openConsole(suite.browser, `${suite.app.url}/`);
 
   await page.getByText('The server needs a valid token. Enter one to continue.').waitFor();
   await page.getByRole('textbox', { name: 'Token' }).fill(await token({ campaigns: [visible], scope: 'read' }));
@@ -48,14 +35,14 @@ it('asks for a token on 401, keeps it in sessionStorage only, and says 403 and 4
   await page.getByText('Your token does not allow this.').waitFor();
 
   // a campaign outside the token's set does not exist for it: 404, and the room goes offline
-  await page.goto(`${app.url}/#/campaigns/${hidden}`);
+  await page.goto(`${suite.app.url}/#/campaigns/${hidden}`);
   await page.getByText('Not found: it may have been deleted, or your token cannot see it.').first().waitFor();
   await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
 
   // a reload of the tab keeps the token; a new tab does not have it
-  await page.goto(`${app.url}/#/campaigns/${visible}`);
+  await page.goto(`${suite.app.url}/#/campaigns/${visible}`);
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-  const other = await openConsole(browser, `${app.url}/`);
+  const other = await openConsole(suite.browser, `${suite.app.url}/`);
   await other.page.getByText('The server needs a valid token. Enter one to continue.').waitFor();
 
   expect(unexpected(errors)).toEqual([]);
