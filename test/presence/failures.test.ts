@@ -66,15 +66,20 @@ describe('an instance killed with SIGKILL', () => {
 });
 
 describe('the LISTEN connection lost', () => {
-  it('terminated: presence converges with no ghost and no missed member', async () => {
+  /** A watcher on b has seen a leaver on a join; b's LISTEN connection is up. */
+  async function watchedLeaver() {
     const { id } = await createCampaign(a);
     const watcher = await open(b, 'watcher');
     await watcher.subscribe(id);
     const leaver = await open(a, 'leaver');
     await leaver.subscribe(id);
     await eventually(() => watcher.of('presence:join', id).includes('leaver'));
-
     await eventually(() => b.listener.connected);
+    return { id, watcher, leaver };
+  }
+
+  it('terminated: presence converges with no ghost and no missed member', async () => {
+    const { id, watcher, leaver } = await watchedLeaver();
     await sql(url, 'SELECT pg_terminate_backend($1)', [b.listener.backendPid]);
     leaver.close();
     await (await open(a, 'newcomer')).subscribe(id);
@@ -87,14 +92,7 @@ describe('the LISTEN connection lost', () => {
   }, 60_000);
 
   it('silently dead while members come and go: the reconnect reads the table and sends the differences', async () => {
-    const { id } = await createCampaign(a);
-    const watcher = await open(b, 'watcher');
-    await watcher.subscribe(id);
-    const leaver = await open(a, 'leaver');
-    await leaver.subscribe(id);
-    await eventually(() => watcher.of('presence:join', id).includes('leaver'));
-
-    await eventually(() => b.listener.connected);
+    const { id, watcher, leaver } = await watchedLeaver();
     const pid = b.listener.backendPid as number;
     // a frozen backend never delivers what is sent meanwhile: b misses those notifications for good
     process.kill(pid, 'SIGSTOP');
