@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,19 +13,49 @@ export interface Bouncer {
   stop(): Promise<void>;
 }
 
-/** Polls until a connection through the pooler answers. */
-async function ready(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}`);
+/** The settings every pooler here shares (any user, loopback only); callers add their logging. */
+export function pgbouncerSettings(server: URL, port: number, poolMode: string, defaultPoolSize: number): string[] {
+  return [
+    '[databases]',
+    `* = host=${server.hostname} port=${server.port} user=${server.username} password=${server.password}`,
+    '[pgbouncer]',
+    'listen_addr = 127.0.0.1',
+    `listen_port = ${port}`,
+    'unix_socket_dir =',
+    'auth_type = any',
+    `pool_mode = ${poolMode}`,
+    `default_pool_size = ${defaultPoolSize}`,
+    'max_client_conn = 1000',
+  ];
+}
+
+/** Its arguments: it refuses to run as root, so there it drops to the postgres user. */
+export const pgbouncerArgs = (config: string): string[] => [
+  ...(process.getuid?.() === 0 ? ['-u', 'postgres'] : []),
+  config,
+];
+
+/** `databaseUrl` with the pooler's host and port. */
+export function pooledUrl(databaseUrl: string, port: number): string {
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.href;
+}
+
+/** Polls until a statement through the pooler answers; `gone` says why it never will. */
+export async function poolerReady(url: string, gone: () => string | undefined): Promise<void> {
+  for (const deadline = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 100))) {
+    const why = gone();
+    if (why) throw new Error(`pgbouncer ${why} before it accepted a connection`);
     const client = new Client({ connectionString: url });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -46,31 +76,14 @@ export async function startPgBouncer(databaseUrl: string, poolMode = 'transactio
   const dir = mkdtempSync(join(tmpdir(), 'chat-pgbouncer-'));
   chmodSync(dir, 0o777);
   const config = join(dir, 'pgbouncer.ini');
-  writeFileSync(
-    config,
-    [
-      '[databases]',
-      `* = host=${server.hostname} port=${server.port} user=${server.username} password=${server.password}`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      'unix_socket_dir =',
-      'auth_type = any',
-      `pool_mode = ${poolMode}`,
-      'max_client_conn = 1000',
-      'default_pool_size = 20',
-      `logfile = ${join(dir, 'pgbouncer.log')}`,
-    ].join('\n'),
-  );
+  const settings = [...pgbouncerSettings(server, port, poolMode, 20), `logfile = ${join(dir, 'pgbouncer.log')}`];
+  writeFileSync(config, settings.join('\n'));
   chmodSync(config, 0o644);
-  const asRoot = process.getuid?.() === 0;
-  const child = spawn(BINARY, [...(asRoot ? ['-u', 'postgres'] : []), config], { stdio: 'ignore' });
-  const url = new URL(databaseUrl);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  await ready(url.href, child);
+  const child = spawn(BINARY, pgbouncerArgs(config), { stdio: 'ignore' });
+  const url = pooledUrl(databaseUrl, port);
+  await poolerReady(url, () => (child.exitCode !== null ? `exited with ${child.exitCode}` : undefined));
   return {
-    url: url.href,
+    url,
     async stop() {
       if (child.exitCode === null) {
         await new Promise((resolve) => {
