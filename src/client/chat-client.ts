@@ -124,8 +124,9 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
     socket.on('presence:leave', (e) => this.rooms.get(e.campaign)?.presenceChanged('leave', e.user));
     socket.on('typing', (e) => this.rooms.get(e.campaign)?.typed(e));
     for (const name of LIVE_EVENTS) {
-      socket.on(name, (payload: Omit<RoomEvent, 'name'>) => {
-        this.rooms.get(payload.campaign)?.receive({ name, ...payload } as RoomEvent);
+      // a literal, not a spread: one fixed shape, built in a few ns for every event of every room
+      socket.on(name, ({ cursor, campaign, data }: Omit<RoomEvent, 'name'>) => {
+        this.rooms.get(campaign)?.receive({ name, cursor, campaign, data } as RoomEvent);
       });
     }
     return (this.socket = socket);

@@ -8,37 +8,47 @@ import { TYPING_EXPIRY_MS, type PresenceEntry } from '../realtime/protocol';
  * and leaves tell only of a member's first and last connection.
  */
 export class Members {
-  /** Insertion order is the list's order: the answer's, then joins at the end. */
-  private readonly byUser = new Map<string, PresenceEntry>();
+  /**
+   * Connections by user, in the list's order: the answer's, then joins at the end. A count,
+   * not an entry object per member: a client in a big room keeps one per member.
+   */
+  private readonly connections = new Map<string, number>();
   private snapshot?: readonly PresenceEntry[];
 
   /** A new array after each change, the same one otherwise; built when read, not per join. */
   get list(): readonly PresenceEntry[] {
-    return (this.snapshot ??= [...this.byUser.values()]);
+    return (this.snapshot ??= Array.from(this.connections, ([user, connections]) => ({ user, connections })));
   }
 
   /** Returns whether the list changed. */
   replace(entries: readonly PresenceEntry[]): boolean {
-    const current = this.list;
-    const same =
-      entries.length === current.length &&
-      entries.every((e, i) => e.user === current[i].user && e.connections === current[i].connections);
-    if (same) return false;
-    this.byUser.clear();
-    for (const { user, connections } of entries) this.byUser.set(user, { user, connections });
+    if (this.holds(entries)) return false;
+    this.connections.clear();
+    for (const { user, connections } of entries) this.connections.set(user, connections);
     this.snapshot = undefined;
     return true;
   }
 
+  /** Whether the list is `entries` already, in the same order (no list built to compare). */
+  private holds(entries: readonly PresenceEntry[]): boolean {
+    if (entries.length !== this.connections.size) return false;
+    let i = 0;
+    for (const [user, connections] of this.connections) {
+      const entry = entries[i++];
+      if (entry.user !== user || entry.connections !== connections) return false;
+    }
+    return true;
+  }
+
   join(user: string): boolean {
-    if (this.byUser.has(user)) return false;
-    this.byUser.set(user, { user, connections: 1 });
+    if (this.connections.has(user)) return false;
+    this.connections.set(user, 1);
     this.snapshot = undefined;
     return true;
   }
 
   leave(user: string): boolean {
-    if (!this.byUser.delete(user)) return false;
+    if (!this.connections.delete(user)) return false;
     this.snapshot = undefined;
     return true;
   }

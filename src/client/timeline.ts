@@ -29,9 +29,11 @@ const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id 
  * (tombstones), and gets the datas that live events changed laid over it.
  */
 export class Timeline {
+  // both made on first use: a room that never loads history or sees a delete has neither to
+  // look at per live event
   /** The chats only history has brought so far: the ones a newer history page may overwrite. */
-  private readonly fromHistory = new Set<string>();
-  private readonly tombstones = new Set<string>();
+  private fromHistory?: Set<string>;
+  private tombstones?: Set<string>;
   /** The last live version of every data seen live (null: deleted), for chats that arrive later. */
   private readonly liveDatas = new Map<string, DataRep | null>();
   /** The chats by created_at then id; a chat's place never moves, since its created_at never changes. */
@@ -55,13 +57,12 @@ export class Timeline {
     switch (event.name) {
       case 'chat:created':
       case 'chat:updated':
-        // both sets are empty in a room that never loaded history or saw a delete: no hashing per event
-        if (this.tombstones.size) this.tombstones.delete(event.data.id);
-        if (this.fromHistory.size) this.fromHistory.delete(event.data.id);
+        this.tombstones?.delete(event.data.id);
+        this.fromHistory?.delete(event.data.id);
         return this.put(event.data);
       case 'chat:deleted':
-        this.tombstones.add(event.data.id);
-        this.fromHistory.delete(event.data.id);
+        (this.tombstones ??= new Set()).add(event.data.id);
+        this.fromHistory?.delete(event.data.id);
         return this.remove(event.data.id);
       case 'data:created':
       case 'data:updated':
@@ -80,8 +81,8 @@ export class Timeline {
     let changed = false;
     for (const chat of page) {
       // a chat in the list that history did not bring came live: live versions win
-      if (this.tombstones.has(chat.id) || (this.find(chat) && !this.fromHistory.has(chat.id))) continue;
-      this.fromHistory.add(chat.id);
+      if (this.tombstones?.has(chat.id) || (this.find(chat) && !this.fromHistory?.has(chat.id))) continue;
+      (this.fromHistory ??= new Set()).add(chat.id);
       changed = this.put(this.withLiveDatas(chat)) || changed;
     }
     return changed;

@@ -149,6 +149,14 @@ describe('members and typers', () => {
       { user: 'a', connections: 1 },
       { user: 'c', connections: 1 },
     ]);
+    // the same members, one count changed: a new list
+    expect(
+      m.replace([
+        { user: 'a', connections: 2 },
+        { user: 'c', connections: 1 },
+      ]),
+    ).toBe(true);
+    expect(m.list[0]).toEqual({ user: 'a', connections: 2 });
   });
 
   it('typers: in the order they started, a repeated true keeps the place, false ends it', () => {
