@@ -24,9 +24,13 @@
  * the POST emits and relays to its peer): the floor of client + Socket.IO costs.
  * Columns: sendLag = how far the writer fell behind schedule (high: this process is saturated);
  * postP99 = REST response time seen here; writesPerS = writes answered per second (first send to
- * last response); writeCpuS / writeGcMs = this process's CPU seconds and garbage-collection
- * pauses while the writer ran (mean per run); rssMb = peak VmRSS per instance (every 100 ms;
- * Postgres not counted); cpuS = CPU seconds per instance / this process, for the whole run.
+ * last response); writeCpuS / writeElu / writeGcMs = this process's CPU seconds (all threads),
+ * event-loop utilization and garbage-collection pauses while the writer ran (mean per run),
+ * gcMaxMs = its longest such pause (a p99 over S deliveries per write is decided by the few
+ * longest stalls); heapMb = this process's live heap when the writer
+ * started (after a full collection: what the S clients hold, presence included); rssMb = peak
+ * VmRSS per instance (every 100 ms; Postgres not counted); cpuS = CPU seconds per instance /
+ * this process, for the whole run.
  * Results also go to bench-results/realtime-<timestamp>.json.
  * Rate limits, the in-flight cap and auth are off in the instances (one loopback IP would be throttled).
  * Targets: S=1000 W=50: 100% delivered, p99 ≤ 2× bare p99, and through the client library 100%
@@ -239,7 +243,8 @@ const typingIn =
 
 /** W chats/s for T s on an even schedule; sends are not awaited, so a slow response delays nothing. */
 async function write(instances: Instance[], campaignId: string, { W, T }: Shape, tally: Tally): Promise<void> {
-  const agents = instances.map(() => new Agent({ keepAlive: true, maxSockets: 64 }));
+  // an idle socket is closed here after 4 s, before the server's 5 s keep-alive closes it under a write
+  const agents = instances.map(() => new Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 }));
   const failed = (why: string) => void ((tally.firstFailure ??= why), tally.failed++);
   const inFlight: Promise<void>[] = [];
   const t0 = (tally.writeSpan[0] = performance.now());
@@ -284,17 +289,26 @@ type Run = {
   tally: Tally;
   expected: number;
   typingPerS: number;
-  /** This process while the writer ran: CPU seconds, and ms its event loop stood still for the garbage collector. */
-  writing: { cpuS: number; gcMs: number };
+  /**
+   * This process while the writer ran: CPU seconds (all threads), its event loop's busy share,
+   * the ms that loop stood still for the garbage collector (in all, and the longest pause), and
+   * its live heap (MiB) when the writer started.
+   */
+  writing: { cpuS: number; elu: number; gcMs: number; gcMaxMs: number; heapMb: number };
   resources: { rssMb: string; cpuS: string };
 };
 
-/** Sums the garbage collector's pauses of this process until stopped. */
-function gcPauses(): { stop(): number } {
-  let ms = 0;
-  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => (ms += e.duration)));
+/** A full collection of this process's heap (`--expose-gc`, set by the npm script; else nothing). */
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
+
+/** The garbage collector's pauses of this process until stopped: their sum and the longest, in ms. */
+function gcPauses(): { stop(): { ms: number; maxMs: number } } {
+  let [ms, maxMs] = [0, 0];
+  const observer = new PerformanceObserver((list) =>
+    list.getEntries().forEach((e) => ((ms += e.duration), (maxMs = Math.max(maxMs, e.duration)))),
+  );
   observer.observe({ entryTypes: ['gc'] });
-  return { stop: () => (observer.disconnect(), Math.round(ms)) };
+  return { stop: () => (observer.disconnect(), { ms: Math.round(ms), maxMs: Math.round(maxMs) }) };
 }
 
 async function measure(instances: Instance[], campaignId: string, shape: Shape, open: Subscribe = subscribe()) {
@@ -304,10 +318,15 @@ async function measure(instances: Instance[], campaignId: string, shape: Shape, 
   const tally = new Tally(new Float64Array(shape.W * shape.T).fill(NaN));
   const clients = await open(instances, shape.S, campaignId, tally);
   await settled();
-  const [cpu0, gc] = [process.cpuUsage(), gcPauses()];
+  // what the subscribes left behind (parsed presence events, acks) is not the writer's to collect
+  collectGarbage();
+  const heapMb = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  const [cpu0, elu0, gc] = [process.cpuUsage(), performance.eventLoopUtilization(), gcPauses()];
   await write(instances, campaignId, shape, tally);
   const { user, system } = process.cpuUsage(cpu0);
-  const writing = { cpuS: (user + system) / 1e6, gcMs: gc.stop() };
+  const { utilization } = performance.eventLoopUtilization(elu0);
+  const { ms: gcMs, maxMs: gcMaxMs } = gc.stop();
+  const writing = { cpuS: (user + system) / 1e6, elu: utilization, gcMs, gcMaxMs, heapMb };
   const expected = tally.ok * shape.S;
   // settle: everything arrived, or nothing more for 5 s
   for (let last = 0, idleSince = Date.now(); tally.delivered < expected && Date.now() - idleSince < 5_000;) {
@@ -321,7 +340,7 @@ async function measure(instances: Instance[], campaignId: string, shape: Shape, 
   await sleep(1_000); // the sockets close
   // whatever this run kept (a client-library or keeping run: S × W × T chats) is garbage now:
   // collected here, not by a major GC in the middle of the next run
-  (globalThis as { gc?: () => void }).gc?.();
+  collectGarbage();
   return summary([{ tally: counted, expected, typingPerS, writing, resources: stopSampling() }]);
 }
 
@@ -360,7 +379,10 @@ function summary(runs: Run[]) {
   const mean = (of: (run: Run) => number) => sum(of) / runs.length;
   const writing = {
     writeCpuS: Math.round(mean((r) => r.writing.cpuS) * 100) / 100,
+    writeElu: Math.round(mean((r) => r.writing.elu) * 100) / 100,
     writeGcMs: Math.round(mean((r) => r.writing.gcMs)),
+    gcMaxMs: Math.max(...runs.map((r) => r.writing.gcMaxMs)),
+    heapMb: Math.round(mean((r) => r.writing.heapMb)),
   };
   const resources = {
     rssMb: perProcess('rssMb', (v) => Math.max(...v)),
