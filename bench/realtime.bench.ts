@@ -20,17 +20,17 @@
  * measured apart because this one process holds S clients' chats, S times what a page holds:
  * the garbage collector copies each kept chat as it ages, pausing the event loop that receives
  * for all S. After each run this process collects its garbage (`--expose-gc`, set by the npm
- * script), so that no run pays for what the one before it kept. Then the same against 2 bare Socket.IO servers (no database; the one that takes
- * the POST emits and relays to its peer): the floor of client + Socket.IO costs.
+ * script), so that no run pays for what the one before it kept. Then the same against 2 bare
+ * Socket.IO servers (no database; the one that takes the POST emits and relays to its peer):
+ * the floor of client + Socket.IO costs.
  * Columns: sendLag = how far the writer fell behind schedule (high: this process is saturated);
  * postP99 = REST response time seen here; writesPerS = writes answered per second (first send to
  * last response); writeCpuS / writeElu / writeGcMs = this process's CPU seconds (all threads),
- * event-loop utilization and garbage-collection pauses while the writer ran (mean per run),
- * gcMaxMs = its longest such pause (a p99 over S deliveries per write is decided by the few
- * longest stalls); heapMb = this process's live heap when the writer
- * started (after a full collection: what the S clients hold, presence included); rssMb = peak
- * VmRSS per instance (every 100 ms; Postgres not counted); cpuS = CPU seconds per instance /
- * this process, for the whole run.
+ * event-loop utilization (near 1: saturated, and the p99 measures its queue) and garbage-
+ * collection pauses while the writer ran (mean per run); gcMaxMs = its longest such pause;
+ * heapMb = its live heap when the writer started, after a full collection (what the S clients
+ * hold, member lists included); rssMb = peak VmRSS per instance (every 100 ms; Postgres not
+ * counted); cpuS = CPU seconds per instance / this process, for the whole run.
  * Results also go to bench-results/realtime-<timestamp>.json.
  * Rate limits, the in-flight cap and auth are off in the instances (one loopback IP would be throttled).
  * Targets: S=1000 W=50: 100% delivered, p99 ≤ 2× bare p99, and through the client library 100%
