@@ -168,8 +168,7 @@ export class Room extends EventEmitter<RoomEvents> {
 
   /** A live event; replayed ones come before the subscribe answer, live ones may too. */
   receive(event: RoomEvent): void {
-    // `state`, not `facts.closed`: per event, one object fewer to reach in a client holding many rooms
-    if (this.state === 'closed' || !isAfter(event.cursor, this.lastCursor)) return; // applied already
+    if (this.facts.closed || !isAfter(event.cursor, this.lastCursor)) return; // applied already
     this.lastCursor = event.cursor;
     const into = this.pending ?? this.timeline;
     const changed = into.apply(event);
@@ -323,7 +322,7 @@ export class Room extends EventEmitter<RoomEvents> {
   /** 'change' once per tick, however many events the tick applied. */
   private changed(): void {
     // no listener, no timer: a room read only through its events costs no timer per event
-    if (this.changeTimer !== undefined || this.state === 'closed' || !this.listenerCount('change')) return;
+    if (this.changeTimer !== undefined || this.facts.closed || !this.listenerCount('change')) return;
     this.changeTimer = setTimeout(() => {
       this.changeTimer = undefined;
       this.emit('change', this.chats);
