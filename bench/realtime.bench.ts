@@ -97,7 +97,7 @@ const group = processGroup();
 const TYPING = process.env.TYPING === '1';
 const TYPING_ROOMS = 100;
 const TYPING_EVERY_MS = 3_000;
-/** Raw and client-library measurements, alternating: one run's p99 swings with the machine's other load. */
+/** Rounds in which the kinds (raw, keeping, client library) take turns: one run's p99 swings with the machine's load. */
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 
 async function startOurs(): Promise<{ instances: Instance[]; databaseUrl: string }> {
@@ -144,6 +144,8 @@ async function startBare(): Promise<Instance[]> {
     await group.start('bare-b', portB, bare(portB, portA)),
   ];
 }
+
+const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
 
 const percentile = (values: number[], q: number) => {
   const sorted = Float64Array.from(values).sort();
@@ -434,7 +436,6 @@ async function runShape(shape: Shape) {
     const again = typing && (await measure(ours, campaignId, shape));
     await group.stop();
     const bareResult = await measure(await startBare(), randomUUID(), shape);
-    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     // each kind's p99 is the median of its rounds': a round stalled by the machine does not decide
     const p99 = Object.fromEntries(
       Object.entries(rounds).map(([kind, runs]) => [
@@ -495,7 +496,6 @@ function reportTyping(
   [before, after]: Awaited<ReturnType<typeof measure>>[],
   { result: loaded, eventsLog, typingRoomsRows }: Awaited<ReturnType<typeof measureUnderTyping>>,
 ) {
-  const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
   const row = (r: typeof before) => ({ 'delivery%': r['delivery%'], p50: r.p50, p99: r.p99, max: r.max });
   const ratios = (r: typeof before) => ({ p50: ratio(loaded.p50, r.p50), p99: ratio(loaded.p99, r.p99) });
   const [toFirst, toAgain] = [ratios(before), ratios(after)];
