@@ -27,8 +27,8 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { CampaignFields, LiveEvent } from '../src/realtime/protocol';
-import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
+import type { CampaignFields, LiveEvent } from '../src/protocol';
+import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/protocol';
 import { post } from './support/bare-server';
 import { cpuBusy, freePort, processGroup, UNTHROTTLED_ENV } from './support/processes';
 

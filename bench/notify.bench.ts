@@ -10,7 +10,7 @@
  * It starts an embedded Postgres in a temporary folder (fsync on, as in production).
  */
 import { Client } from 'pg';
-import { migrate } from '../src/db/migrate';
+import { migrate } from '../src/postgres/migrate';
 import { processGroup } from './support/processes';
 
 const CONNS = Number(process.env.CONNS ?? 16);

@@ -54,7 +54,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client';
-import type { ChatRep, ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/realtime/protocol';
+import type { ChatRep, ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/protocol';
 import { bareServer, post } from './support/bare-server';
 import {
   freePort,

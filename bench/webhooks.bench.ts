@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
-import { migrate } from '../src/db/migrate';
+import { migrate } from '../src/postgres/migrate';
 import { percentile } from './support/http-clients';
 import { freePort, processGroup, sleep } from './support/processes';
 

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { createVerifier } from './auth/verifier';
 import type { Config } from './config';
-import { createDatabase, type Database } from './db/database';
-import { migrate } from './db/migrate';
+import { createDatabase, type Database } from './postgres/database';
+import { migrate } from './postgres/migrate';
 import { createHttpApp } from './http/server';
 import { createReaderStore } from './pubsub/event.readers';
 import { createEventStore } from './pubsub/event.store';
@@ -14,12 +14,14 @@ import { deliverTo, expireRooms } from './realtime/rooms';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
 import { createMetrics, type Metrics } from './metrics/metrics';
-import { eventsLogStats } from './metrics/events-log';
-import { roomCampaign, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from './realtime/protocol';
+import { eventsLogStats } from './pubsub/event.stats';
+import { TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from './protocol';
+import { roomCampaign } from './realtime/room.names';
 import { Presence } from './presence/presence';
 import { createPresenceStore, PRESENCE_CHANNEL } from './presence/presence.store';
 import { roomEmitter } from './realtime/presence.hooks';
 import { Webhooks } from './webhooks/webhooks';
+import { createWebhookService } from './webhooks/endpoint.service';
 
 export const EVENTS_CHANNEL = 'chat_events';
 
@@ -53,7 +55,8 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     feedStatementTimeoutMs: config.feedStatementTimeoutMs,
     poolMode: config.databasePoolMode,
   });
-  const services = createServices(db, { webhooks: { allowPrivate: config.webhooks.allowPrivate } });
+  const services = createServices(db);
+  const webhookService = createWebhookService(db.sql, { allowPrivate: config.webhooks.allowPrivate });
   const onError = (err: unknown, context: string) => logger.warn({ err }, context);
   const verify = config.auth ? createVerifier(config.auth) : undefined;
 
@@ -72,11 +75,15 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     : undefined;
   // a chat created through REST ends its author's typing: with a token the author is its
   // sub, and behind the sticky balancer its typing socket is on this very instance
-  const restServices: Services = {
+  const restServices = {
     ...services,
+    webhooks: webhookService,
     chats: {
       ...services.chats,
-      create: async (input, p) => {
+      create: async (
+        input: Parameters<Services['chats']['create']>[0],
+        p: Parameters<Services['chats']['create']>[1],
+      ) => {
         const chat = await services.chats.create(input, p);
         if (config.auth) presence.typing(input.campaign as string, p.sub, false);
         return chat;

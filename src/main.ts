@@ -2,7 +2,7 @@ import 'dotenv/config';
 import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { createEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+import { createEmbeddedDatabase, type EmbeddedDatabase } from './postgres/embedded';
 
 /** The composition root: the only module that reads process (env, signals, exit codes). */
 async function main(): Promise<void> {

@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request } from 'node:http';
 import { Server } from 'socket.io';
-import { campaignRoom, type ChatRep, type LiveEvent } from '../../src/realtime/protocol';
-import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../../src/realtime/protocol';
+import type { ChatRep, LiveEvent } from '../../src/protocol';
+import { campaignRoom } from '../../src/realtime/room.names';
+import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../../src/protocol';
 
 /** POSTs body as JSON through agent (a keep-alive pool); resolves on any status. */
 export function post(agent: Agent, url: string, body: unknown): Promise<{ status: number; text: string }> {

@@ -7,7 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../../src/realtime/protocol';
+import type { ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../../src/protocol';
 
 export type RoomShare = { campaignId: string; count: number };
 export type SubscriberReport = {

@@ -24,7 +24,7 @@ export function allows(p: Principal, scope: Scope): boolean {
 }
 
 export function requireScope(p: Principal, scope: Scope): void {
-  if (!allows(p, scope)) throw new AppError(403, 'forbidden', 'You do not have permission to perform this action.');
+  if (!allows(p, scope)) throw new AppError('forbidden', 'You do not have permission to perform this action.');
 }
 
 /** Guards a read: true, or 403 for a token without the read scope. */

@@ -1,20 +1,11 @@
 import { createPublicKey, createSecretKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import type { AuthConfig } from '../config';
 import { AppError } from '../errors';
-import { UUID_RE } from '../schemas/common';
+import { UUID_RE } from '../protocol';
 import { SCOPES, type Principal, type Scope } from './principal';
 
-export interface AuthConfig {
-  secret?: string;
-  publicKey?: string;
-  jwksUrl?: string;
-  /** Least time between two JWKS fetches (an unknown kid triggers one). */
-  jwksCooldownMs?: number;
-  issuer?: string;
-  audience?: string;
-}
-
-export const unauthorized = (message: string) => new AppError(401, 'unauthorized', message);
+export const unauthorized = (message: string) => new AppError('unauthorized', message);
 
 export type Verifier = (token: string) => Promise<Principal>;
 

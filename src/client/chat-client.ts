@@ -7,7 +7,7 @@ import {
   type ClientToServerEvents,
   type HandshakeAuth,
   type ServerToClientEvents,
-} from '../realtime/protocol';
+} from '../protocol';
 import { ChatError } from './errors';
 import { restResources, restSender, type Campaigns, type HistoryParams, type RestResources } from './rest';
 import { Room, type RoomLink } from './room';

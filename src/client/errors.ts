@@ -1,5 +1,5 @@
-import type { FieldErrors } from '../errors';
-import type { AckError } from '../realtime/protocol';
+import type { FieldErrors } from '../protocol';
+import type { AckError } from '../protocol';
 
 /** HTTP status → the machine code a ChatError carries; socket acks carry the code itself. */
 const CODE_OF_STATUS: Record<number, string> = {

@@ -19,14 +19,6 @@ export type {
   Resource,
 } from './rest';
 export type * from './types';
-export type { FieldErrors } from '../errors';
-export type {
-  CampaignFields,
-  CampaignRep,
-  ChatRep,
-  DataRep,
-  LiveEvent,
-  PresenceEntry,
-  TypingEvent,
-} from '../realtime/protocol';
-export { MAX_NAME_LENGTH, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from '../realtime/protocol';
+export type { FieldErrors } from '../protocol';
+export type { CampaignFields, CampaignRep, ChatRep, DataRep, LiveEvent, PresenceEntry, TypingEvent } from '../protocol';
+export { MAX_NAME_LENGTH, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from '../protocol';

@@ -1,4 +1,4 @@
-import { TYPING_EXPIRY_MS, type PresenceEntry } from '../realtime/protocol';
+import { TYPING_EXPIRY_MS, type PresenceEntry } from '../protocol';
 
 /**
  * Who is in a room: the subscribe answer's list (authoritative: it already includes every

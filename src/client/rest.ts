@@ -1,4 +1,4 @@
-import type { CampaignFields, CampaignRep, ChatRep, DataRep } from '../realtime/protocol';
+import type { CampaignFields, CampaignRep, ChatRep, DataRep } from '../protocol';
 import { ChatError } from './errors';
 import type { Tokens } from './token';
 

@@ -6,7 +6,7 @@ import {
   type PresenceEntry,
   type SubscribeAck,
   type TypingEvent,
-} from '../realtime/protocol';
+} from '../protocol';
 import { ChatError } from './errors';
 import { Members, Typers } from './members';
 import { cursorOf, type HistoryPage, type HistoryParams } from './rest';

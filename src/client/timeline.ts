@@ -1,4 +1,4 @@
-import type { ChatRep, DataRep } from '../realtime/protocol';
+import type { ChatRep, DataRep } from '../protocol';
 import type { RoomEvent } from './types';
 
 /**

@@ -1,4 +1,4 @@
-import type { ChatRep, PresenceEntry, ServerToClientEvents, TypingEvent } from '../realtime/protocol';
+import type { ChatRep, PresenceEntry, ServerToClientEvents, TypingEvent } from '../protocol';
 import type { ChatError } from './errors';
 
 /** The room events the server sends, each `{cursor, campaign, data}` (the durable ones, with a cursor). */

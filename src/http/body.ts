@@ -15,14 +15,13 @@ export function bodyParsing(limit: string): RequestHandler[] {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (hasBody && !req.is(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'])) {
       throw new AppError(
-        415,
         'unsupported_media_type',
         `Unsupported media type "${req.headers['content-type'] ?? ''}" in request.`,
       );
     }
     if (req.body === undefined) req.body = {};
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-      throw new AppError(400, 'invalid', `Invalid data. Expected a dictionary, but got ${describe(req.body)}.`, {
+      throw new AppError('invalid', `Invalid data. Expected a dictionary, but got ${describe(req.body)}.`, {
         non_field_errors: [`Invalid data. Expected a dictionary, but got ${describe(req.body)}.`],
       });
     }

@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { RequestHandler } from 'express';
+import { BROWSER_BUNDLE } from '../config/paths';
 import { NotFoundError } from '../errors';
 
 const gzipped = promisify(gzip);
-
-/** Where `npm run build` puts the browser bundle of the client library (src/client/bundle.ts). */
-export const BROWSER_BUNDLE = join(__dirname, '..', '..', 'dist', 'browser', 'client.js');
 
 interface Built {
   mtimeMs: number;

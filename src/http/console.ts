@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import { Router } from 'express';
+import { CONSOLE_DIR } from '../config/paths';
 import { builtFile } from './client-bundle';
 import { methodNotAllowed } from './errors';
-
-/** Where `npm run build` puts the web console (src/console/bundle.ts). */
-export const CONSOLE_DIR = join(__dirname, '..', '..', 'dist', 'browser', 'console');
 
 const FILES: Record<string, [file: string, type: string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],

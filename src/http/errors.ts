@@ -1,24 +1,25 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, fromDatabaseError, NotFoundError } from '../errors';
+import { AppError, NotFoundError } from '../errors';
+import { fromDatabaseError } from '../postgres/errors';
 
 /** body-parser's errors carry a `type`; each maps to a clear 4xx. */
 function fromBodyParserError(err: { type?: string; status?: number; message?: string }): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
-      return new AppError(400, 'parse_error', `JSON parse error - ${err.message}`);
+      return new AppError('parse_error', `JSON parse error - ${err.message}`);
     case 'entity.too.large':
-      return new AppError(413, 'too_large', 'Request body is too large.');
+      return new AppError('too_large', 'Request body is too large.');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'unsupported_media_type', err.message ?? 'Unsupported encoding.');
+      return new AppError('unsupported_media_type', err.message ?? 'Unsupported encoding.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new AppError(400, 'bad_request', err.message ?? 'Bad request.');
+      return new AppError('bad_request', err.message ?? 'Bad request.');
   }
   if (err.status && err.status >= 400 && err.status < 500) {
-    return new AppError(err.status, 'bad_request', err.message ?? 'Bad request.');
+    return new AppError('bad_request', err.message ?? 'Bad request.', undefined, err.status);
   }
   return undefined;
 }

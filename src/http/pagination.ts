@@ -16,7 +16,7 @@ export function selfUrl(req: Request, changes: Record<string, string | undefined
   try {
     url = new URL(req.originalUrl, `${req.protocol}://${hostOf(req)}`);
   } catch {
-    throw new AppError(400, 'bad_request', 'Invalid Host header.');
+    throw new AppError('bad_request', 'Invalid Host header.');
   }
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) url.searchParams.delete(key);

@@ -24,7 +24,7 @@ export function rateLimit(opts: { readsPerMinute: number; writesPerMinute: numbe
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       res.set('Retry-After', String(seconds));
-      throw new AppError(429, 'rate_limited', `Request was throttled. Expected available in ${seconds} seconds.`);
+      throw new AppError('rate_limited', `Request was throttled. Expected available in ${seconds} seconds.`);
     }
     next();
   };

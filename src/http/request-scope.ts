@@ -33,7 +33,7 @@ export function inflightLimit(max: number): RequestHandler {
     const now = inflight.get(key) ?? 0;
     if (now >= max) {
       res.set('Retry-After', '1');
-      throw new AppError(429, 'too_many_inflight', `Too many requests in flight (at most ${max} at once).`);
+      throw new AppError('too_many_inflight', `Too many requests in flight (at most ${max} at once).`);
     }
     inflight.set(key, now + 1);
     res.once('close', () => {

@@ -5,11 +5,10 @@ import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
-import type { Services } from '../services';
 import { authenticate } from './auth.middleware';
 import { rateLimit } from './rate-limit';
 import { captureRoute, requestLog } from './request-log';
-import { measureRequests, metricsEndpoint } from '../metrics/http';
+import { measureRequests, metricsEndpoint } from './metrics.middleware';
 import type { Histogram, Registry } from 'prom-client';
 import { cancelOnClose, inflightLimit } from './request-scope';
 import { bodyParsing } from './body';
@@ -17,7 +16,7 @@ import { clientBundle } from './client-bundle';
 import { consoleRouter } from './console';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
-import { apiRouter } from './routes/api.router';
+import { apiRouter, type ApiServices } from './routes/api.router';
 
 export interface HttpOptions {
   bodyLimit: string;
@@ -41,7 +40,7 @@ export interface HttpOptions {
 }
 
 /** Builds the Express app; listening is the caller's business. */
-export function createHttpApp(services: Services, opts: HttpOptions): Express {
+export function createHttpApp(services: ApiServices, opts: HttpOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

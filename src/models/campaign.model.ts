@@ -8,9 +8,7 @@ import {
   type ModelStatic,
   type Sequelize,
 } from 'sequelize';
-
-export const CAMPAIGN_STATUSES = ['pending', 'processing', 'started', 'completed'] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+import type { CampaignStatus } from '../protocol';
 
 export interface Campaign extends Model<InferAttributes<Campaign>, InferCreationAttributes<Campaign>> {
   id: CreationOptional<string>;

@@ -8,9 +8,7 @@ import {
   type ModelStatic,
   type Sequelize,
 } from 'sequelize';
-
-export const CHAT_AUTHORS = ['human', 'ai', 'tool'] as const;
-export type ChatAuthor = (typeof CHAT_AUTHORS)[number];
+import type { ChatAuthor } from '../protocol';
 
 export interface Chat extends Model<InferAttributes<Chat>, InferCreationAttributes<Chat>> {
   id: CreationOptional<string>;

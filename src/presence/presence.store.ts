@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 
 /** The NOTIFY channel of presence and typing: ephemeral, never written to the events log. */
 export const PRESENCE_CHANNEL = 'chat_presence';

@@ -1,4 +1,4 @@
-import type { PresenceEntry } from '../realtime/protocol';
+import type { PresenceEntry } from '../protocol';
 
 export type { PresenceEntry };
 

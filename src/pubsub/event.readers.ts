@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 
 /** Events deleted per statement: short locks, small WAL bursts, however much has aged. */
 export const PRUNE_BATCH = 10_000;

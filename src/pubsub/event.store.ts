@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { campaignFieldsJson, chatJson, dataCampaign, dataJson } from '../services/representation.sql';
 
 export type Entity = 'campaign' | 'chat' | 'data';

@@ -1,6 +1,6 @@
 import type { Presence, RoomEmit } from '../presence/presence';
-import { campaignRoom, roomCampaign } from './protocol';
-import type { RealtimeServer } from './socket.server';
+import { campaignRoom, roomCampaign } from './room.names';
+import type { RealtimeServer } from './socket.types';
 
 /**
  * Presence follows room membership itself: whatever takes a socket into or out of a

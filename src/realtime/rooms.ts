@@ -5,8 +5,9 @@ import type { ChangeEvent } from '../pubsub/event.store';
 import type { Feed } from '../pubsub/feed';
 import type { Presence } from '../presence/presence';
 import type { Services } from '../services';
-import { campaignRoom, roomCampaign, type SubscribeAck, type SubscribeRequest } from './protocol';
-import type { ChatSocket, RealtimeServer } from './socket.server';
+import type { SubscribeAck, SubscribeRequest } from '../protocol';
+import { campaignRoom, roomCampaign } from './room.names';
+import type { ChatSocket, RealtimeServer } from './socket.types';
 
 const campaignNotFound = () => new NotFoundError('Campaign not found.');
 

@@ -6,7 +6,7 @@ import { OPEN_PRINCIPAL, sees, type Principal } from '../auth/principal';
 import type { Verifier } from '../auth/verifier';
 import { AppError } from '../errors';
 import type { RateLimits } from '../config';
-import { MAX_NAME_LENGTH } from './protocol';
+import { MAX_NAME_LENGTH } from '../protocol';
 
 export interface SocketData {
   principal: Principal;
@@ -119,10 +119,9 @@ export function enforceExpiry(socket: AnySocket, verify: Verifier | undefined, l
   return async (payload: unknown) => {
     if (!verify) return {};
     const token = (payload as { token?: unknown } | null)?.token;
-    if (typeof token !== 'string') throw new AppError(400, 'invalid', 'token is required.');
+    if (typeof token !== 'string') throw new AppError('invalid', 'token is required.');
     const next = await verify(token);
-    if (next.sub !== socket.data.principal.sub)
-      throw new AppError(403, 'forbidden', 'The token is for another subject.');
+    if (next.sub !== socket.data.principal.sub) throw new AppError('forbidden', 'The token is for another subject.');
     socket.data.principal = next;
     leaveHidden(next);
     schedule();

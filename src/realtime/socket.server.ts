@@ -1,32 +1,25 @@
 import type { Server as HttpServer } from 'node:http';
 import Joi from 'joi';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
-import { AppError, fromDatabaseError, ValidationError } from '../errors';
+import { Server } from 'socket.io';
+import { AppError, ValidationError } from '../errors';
+import { fromDatabaseError } from '../postgres/errors';
 import type { Feed } from '../pubsub/feed';
 import { chatCreate } from '../schemas/chat.schemas';
 import { toFieldErrors, uuid, VALIDATE_OPTIONS } from '../schemas/common';
 import { dataCreate } from '../schemas/data.schemas';
 import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
-import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents, type SocketData } from './socket.auth';
+import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents } from './socket.auth';
 import type { Services } from '../services';
-import {
-  campaignRoom,
-  roomCampaign,
-  type Ack,
-  type AckError,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
-  type SubscribeRequest,
-  type TypingRequest,
-} from './protocol';
+import type { Ack, AckError, SubscribeRequest, TypingRequest } from '../protocol';
+import { campaignRoom, roomCampaign } from './room.names';
+import type { ChatSocket, RealtimeServer } from './socket.types';
 import type { Presence } from '../presence/presence';
 import { trackPresence } from './presence.hooks';
 import { roomSubscriber } from './rooms';
 
-export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type { ChatSocket, RealtimeServer } from './socket.types';
 
 const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh', 'typing']);
 
@@ -35,11 +28,11 @@ const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
 const typingSchema = Joi.object({ campaignId: uuid().required(), typing: Joi.boolean().strict().required() });
 
 const notSubscribed = () =>
-  new AppError(409, 'not_subscribed', 'Subscribe to the campaign before saying you are typing in it.');
+  new AppError('not_subscribed', 'Subscribe to the campaign before saying you are typing in it.');
 
 function validated<T>(schema: Joi.ObjectSchema, payload: unknown): T {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new AppError(400, 'invalid', 'The payload must be an object.');
+    throw new AppError('invalid', 'The payload must be an object.');
   }
   const { value, error } = schema.validate(payload, VALIDATE_OPTIONS);
   if (error) throw new ValidationError(toFieldErrors(error));

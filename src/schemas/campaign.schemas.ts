@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { CAMPAIGN_STATUSES } from '../models/campaign.model';
+import { CAMPAIGN_STATUSES } from '../protocol';
 import { listQuery, text } from './common';
 
 /** Tailored per operation: 'create' and 'replace' (PUT) require title; 'update' (PATCH) requires nothing. */

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { CHAT_AUTHORS } from '../models/chat.model';
+import { CHAT_AUTHORS } from '../protocol';
 import { listQuery, text, uuid } from './common';
 
 const required = { create: (s: Joi.Schema) => s.required(), replace: (s: Joi.Schema) => s.required() };

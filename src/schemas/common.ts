@@ -1,8 +1,7 @@
 import Joi from 'joi';
-import type { FieldErrors } from '../errors';
+import { UUID_RE, type FieldErrors } from '../protocol';
 
-/** Canonical 8-4-4-4-12 hex form: what Postgres returns and clients send back. */
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { UUID_RE } from '../protocol';
 
 export const uuid = () => Joi.string().pattern(UUID_RE, 'uuid').lowercase();
 

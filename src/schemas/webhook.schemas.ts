@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { LIVE_EVENT_NAMES } from '../realtime/protocol';
+import { LIVE_EVENT_NAMES } from '../protocol';
 import { listQuery, uuid } from './common';
 
 /** What an endpoint may subscribe to: the names rooms receive. */

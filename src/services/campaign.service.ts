@@ -1,5 +1,5 @@
 import { readable, requireScope, requireSees, sees, visibleCampaigns, type Principal } from '../auth/principal';
-import type { Database } from '../db/database';
+import type { ServiceContext } from './context';
 import { NotFoundError } from '../errors';
 import type { Campaign } from '../models/campaign.model';
 import type { CampaignInput } from '../schemas/campaign.schemas';
@@ -33,7 +33,7 @@ const freshCampaignJson = (c: Campaign): string =>
 
 export type CampaignService = ReturnType<typeof createCampaignService>;
 
-export function createCampaignService({ sql, models: { Campaign } }: Database) {
+export function createCampaignService({ sql, models: { Campaign } }: ServiceContext) {
   return {
     list: (params: ListParams, p: Principal) =>
       readable(p) && listPage(sql, CAMPAIGN_LIST, { ...params, campaigns: visibleCampaigns(p) }),

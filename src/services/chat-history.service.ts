@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { requireScope, requireSees, type Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';

@@ -6,7 +6,7 @@ import {
   visibleCampaigns,
   type Principal,
 } from '../auth/principal';
-import type { Database } from '../db/database';
+import type { ServiceContext } from './context';
 import { invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { ChatInput } from '../schemas/chat.schemas';
 import { createBatcher } from './batcher';
@@ -75,7 +75,7 @@ interface NewChat {
 
 const missingCampaign = (c: NewChat) => invalidPk('campaign', c.campaign);
 
-export function createChatService({ sequelize, sql, models: { Chat, Data } }: Database) {
+export function createChatService({ sequelize, sql, models: { Chat, Data } }: ServiceContext) {
   /**
    * Chat creation is the hottest write, and every committing transaction that NOTIFYs
    * is serialised by Postgres: concurrent creates are batched into one statement (one

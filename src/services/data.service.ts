@@ -8,7 +8,7 @@ import {
   visibleCampaigns,
   type Principal,
 } from '../auth/principal';
-import type { Database } from '../db/database';
+import type { ServiceContext } from './context';
 import { invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { Data } from '../models/data.model';
 import type { DataInput } from '../schemas/data.schemas';
@@ -37,7 +37,7 @@ const columns = ({ chat, campaign, ...rest }: DataInput) => ({
 
 export type DataService = ReturnType<typeof createDataService>;
 
-export function createDataService({ sequelize, sql, models: { Chat, Data } }: Database) {
+export function createDataService({ sequelize, sql, models: { Chat, Data } }: ServiceContext) {
   /**
    * The campaign a data with these keys belongs to: its own, else its chat's. The chat
    * must belong to the data's campaign, and is share-locked until commit so it cannot

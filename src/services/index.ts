@@ -1,17 +1,17 @@
-import type { Database } from '../db/database';
+import { defineModels } from '../models';
+import type { Database } from '../postgres/database';
 import { createCampaignService } from './campaign.service';
 import { createChatHistoryService } from './chat-history.service';
 import { createChatService } from './chat.service';
 import { createDataService } from './data.service';
-import { createWebhookService } from './webhook.service';
 
-export function createServices(db: Database, opts: { webhooks: { allowPrivate: boolean } }) {
+export function createServices(db: Database) {
+  const context = { sql: db.sql, sequelize: db.sequelize, models: defineModels(db.sequelize) };
   return {
-    campaigns: createCampaignService(db),
-    chats: createChatService(db),
-    datas: createDataService(db),
+    campaigns: createCampaignService(context),
+    chats: createChatService(context),
+    datas: createDataService(context),
     chatHistory: createChatHistoryService(db.sql),
-    webhooks: createWebhookService(db.sql, opts.webhooks),
   };
 }
 

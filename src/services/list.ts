@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { NotFoundError } from '../errors';
 import { searchTerms } from '../schemas/common';
 

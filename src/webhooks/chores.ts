@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { DELIVER_TASK } from './queue';
 
 /** Rows deleted per statement, so a big backlog never holds long locks. */

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { WebhookSettings } from '../config';
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { ADD_DELIVER_JOB, jobKeySql, poolSql, transaction } from './queue';
 import { send, type SendResult } from './sender';
 import { SIGNATURE_HEADER, signWebhook } from './signature';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { createEventStore, type ChangeEvent, type EventRow } from '../pubsub/event.store';
 import { ADD_DELIVER_JOBS, transaction } from './queue';
 

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 
 /** graphile-worker task names. */
 export const DELIVER_TASK = 'webhook:deliver';

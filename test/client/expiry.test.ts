@@ -1,6 +1,6 @@
 import type { App } from '../../src/app';
 import type { RoomState } from '../../src/client';
-import { campaignRoom } from '../../src/realtime/protocol';
+import { campaignRoom } from '../../src/realtime/room.names';
 import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';

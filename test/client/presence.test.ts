@@ -1,6 +1,6 @@
 import type { App } from '../../src/app';
 import { ChatError, type Room, type TypingEvent } from '../../src/client';
-import { campaignRoom } from '../../src/realtime/protocol';
+import { campaignRoom } from '../../src/realtime/room.names';
 import { startApp } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { createCampaign } from '../support/http';

@@ -1,4 +1,4 @@
-import type { ChatRep, DataRep } from '../../src/realtime/protocol';
+import type { ChatRep, DataRep } from '../../src/protocol';
 import { isAfter, laterCursor, Timeline } from '../../src/client/timeline';
 import { Members, Typers } from '../../src/client/members';
 import { roomState } from '../../src/client/state';

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { App } from '../../src/app';
-import type { Ack } from '../../src/realtime/protocol';
+import type { Ack } from '../../src/protocol';
 import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { createCampaign } from '../support/http';

@@ -44,7 +44,7 @@ async function startEmbedded() {
 }
 
 /**
- * src/client/bundle.ts and src/console/bundle.ts, the same builds as `npm run build`'s, so the browser tests load what
+ * src/cli/bundle-client.ts and src/cli/bundle-console.ts, the same builds as `npm run build`'s, so the browser tests load what
  * the server would serve. In a child process: esbuild cannot find its binary when tsx
  * loads it inside this one.
  */
@@ -56,7 +56,7 @@ const buildBundle = (script) =>
     );
   });
 const buildBrowserBundles = () =>
-  Promise.all([buildBundle('src/client/bundle.ts'), buildBundle('src/console/bundle.ts')]);
+  Promise.all([buildBundle('src/cli/bundle-client.ts'), buildBundle('src/cli/bundle-console.ts')]);
 
 export default async function globalSetup() {
   const bundled = buildBrowserBundles();

@@ -1,6 +1,6 @@
 import { io as connect } from 'socket.io-client';
 import type { App } from '../../src/app';
-import type { HandshakeAuth, PresenceChange, SubscribeAck, TypingEvent } from '../../src/realtime/protocol';
+import type { HandshakeAuth, PresenceChange, SubscribeAck, TypingEvent } from '../../src/protocol';
 import { request, type ClientSocket } from './sockets';
 
 export type Seen = { name: 'presence:join' | 'presence:leave'; e: PresenceChange } | { name: 'typing'; e: TypingEvent };

@@ -6,7 +6,7 @@ import {
   type ClientToServerEvents,
   type LiveEvent,
   type ServerToClientEvents,
-} from '../../src/realtime/protocol';
+} from '../../src/protocol';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -2,13 +2,17 @@ import { Router } from 'express';
 import { chatCreate, chatListQuery, chatReplace, chatUpdate } from '../../schemas/chat.schemas';
 import { dataCreate, dataListQuery, dataReplace, dataUpdate } from '../../schemas/data.schemas';
 import type { Services } from '../../services';
+import type { WebhookService } from '../../webhooks/endpoint.service';
+
+/** What the REST API serves: the domain's services and the webhook endpoints. */
+export type ApiServices = Services & { webhooks: WebhookService };
 import { methodNotAllowed } from '../errors';
 import { resourceRouter } from '../resource.router';
 import { campaignRouter } from './campaign.router';
 import { webhookRouter } from './webhook.router';
 import { selfUrl } from '../pagination';
 
-export function apiRouter(services: Services): Router {
+export function apiRouter(services: ApiServices): Router {
   const router = Router();
   router
     .route('/')

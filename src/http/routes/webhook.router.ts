@@ -9,7 +9,7 @@ import {
   webhookUpdate,
 } from '../../schemas/webhook.schemas';
 import { parsePage } from '../../services/list';
-import type { WebhookService } from '../../services/webhook.service';
+import type { WebhookService } from '../../webhooks/endpoint.service';
 import { methodNotAllowed } from '../errors';
 import { sendJson, sendPage } from '../pagination';
 import { checkIdParam, resourceRouter } from '../resource.router';

@@ -1,5 +1,15 @@
 import Joi from 'joi';
-import type { AuthConfig } from './auth/verifier';
+
+/** Token verification (src/auth/verifier.ts). */
+export interface AuthConfig {
+  secret?: string;
+  publicKey?: string;
+  jwksUrl?: string;
+  /** Least time between two JWKS fetches (an unknown kid triggers one). */
+  jwksCooldownMs?: number;
+  issuer?: string;
+  audience?: string;
+}
 
 export interface Config {
   port: number;

@@ -1,12 +1,12 @@
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
+import { MIGRATIONS_GLOB } from '../config/paths';
 
 /** Arbitrary, fixed: every instance of this app serialises migrations on it. */
 const MIGRATION_LOCK_KEY = 4_172_093_001;
 
-export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'db', 'migrations', '*.js');
+export { MIGRATIONS_GLOB };
 
 export interface MigrateOptions {
   /**

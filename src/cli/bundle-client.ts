@@ -1,11 +1,11 @@
 /**
  * Builds the browser bundle of the client library (Socket.IO client included) as one ES
  * module, served by the server at GET /client.js. Node-only: nothing in the client imports it.
- *   node dist/client/bundle.js        (npm run build does this after tsc)
+ *   node dist/cli/bundle-client.js        (npm run build does this after tsc)
  */
 import { build } from 'esbuild';
 import { join, resolve } from 'node:path';
-import { BROWSER_BUNDLE } from '../http/client-bundle';
+import { BROWSER_BUNDLE } from '../config/paths';
 
 const ROOT = resolve(__dirname, '..', '..');
 

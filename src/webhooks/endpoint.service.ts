@@ -1,12 +1,12 @@
 import { requireScope, type Principal } from '../auth/principal';
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 import { AppError, invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { WebhookInput } from '../schemas/webhook.schemas';
 import { refusalOf } from '../webhooks/address.guard';
 import { ADD_DELIVER_JOB, jobKeySql } from '../webhooks/queue';
 import { newSecret } from '../webhooks/signature';
-import { getOne, listPage, type ListParams, type ListSpec } from './list';
-import { isoUtc } from './representation.sql';
+import { getOne, listPage, type ListParams, type ListSpec } from '../services/list';
+import { isoUtc } from '../services/representation.sql';
 
 /** An endpoint as the API shows it: never its secret (that is shown once, by create and rotate). */
 const endpointJson = (w: string) =>
@@ -53,7 +53,7 @@ export const DELIVERY_LIST: ListSpec = {
  */
 function requireWebhookAdmin(p: Principal): void {
   requireScope(p, 'admin');
-  if (p.campaigns !== '*') throw new AppError(403, 'forbidden', 'Webhooks need an admin token for all campaigns.');
+  if (p.campaigns !== '*') throw new AppError('forbidden', 'Webhooks need an admin token for all campaigns.');
 }
 
 const withSecret = (json: string, secret: string) => JSON.stringify({ ...JSON.parse(json), secret });
@@ -171,7 +171,7 @@ export function createWebhookService(sql: Sql, opts: { allowPrivate: boolean }) 
         [deliveryId, id],
       );
       if (row.active === false) {
-        throw new AppError(409, 'inactive', 'The endpoint is inactive; activate it before redelivering.');
+        throw new AppError('inactive', 'The endpoint is inactive; activate it before redelivering.');
       }
       if (!row.queued) throw new NotFoundError();
       return delivery(id, deliveryId, p);

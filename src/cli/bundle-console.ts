@@ -1,12 +1,12 @@
 /**
  * Builds the web console (src/console/ui, Preact) into one ES module and one stylesheet,
  * next to its index.html, served by the server at / (src/http/console.ts). Node-only.
- *   node dist/console/bundle.js        (npm run build does this after tsc)
+ *   node dist/cli/bundle-console.js        (npm run build does this after tsc)
  */
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CONSOLE_DIR } from '../http/console';
+import { CONSOLE_DIR } from '../config/paths';
 
 const ROOT = resolve(__dirname, '..', '..');
 const UI = join(ROOT, 'src', 'console', 'ui');

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database';
+import type { Sql } from '../postgres/database';
 
 /** The events log's size and the age of its oldest event (what pruning keeps). */
 export async function eventsLogStats(sql: Sql): Promise<{ rows: number; oldestAgeSeconds: number }> {

@@ -1,18 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool } from 'pg';
-import { Sequelize, type ModelStatic } from 'sequelize';
-import { defineCampaign, type Campaign } from '../models/campaign.model';
-import { defineChat, type Chat } from '../models/chat.model';
-import { defineData, type Data } from '../models/data.model';
+import { Sequelize } from 'sequelize';
 import { statementRunner, type Sql } from './statement';
 
 export type { Sql } from './statement';
-
-export interface Models {
-  Campaign: ModelStatic<Campaign>;
-  Chat: ModelStatic<Chat>;
-  Data: ModelStatic<Data>;
-}
 
 export interface DatabaseOptions {
   poolMax: number;
@@ -29,9 +20,8 @@ export interface DatabaseOptions {
 }
 
 export interface Database {
-  /** Models and transactions (writes that check before they change). */
+  /** Sequelize, for the models (src/models) and their transactions: writes that check before they change. */
   sequelize: Sequelize;
-  models: Models;
   /**
    * The hot paths (reads, single-statement writes): node-postgres directly, with each
    * statement prepared once per connection, which spares Postgres re-planning the nested
@@ -63,7 +53,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Builds the pools and models; connects lazily (no I/O here). */
+/** Builds the pools; connects lazily (no I/O here). */
 export function createDatabase(url: string, opts: DatabaseOptions): Database {
   const session = opts.poolMode === 'session';
   // Postgres enforces the deadline itself where it can take the setting; the runner's
@@ -103,7 +93,6 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
 
   return {
     sequelize,
-    models: { Campaign: defineCampaign(sequelize), Chat: defineChat(sequelize), Data: defineData(sequelize) },
     sql: statementRunner(pool, {
       timeoutMs: opts.statementTimeoutMs,
       prepare,

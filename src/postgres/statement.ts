@@ -16,7 +16,7 @@ export interface StatementOptions {
 }
 
 /** Nobody reads this one: the client that asked has gone. */
-const requestAborted = () => new AppError(503, 'cancelled', 'The client closed the request.');
+const requestAborted = () => new AppError('cancelled', 'The client closed the request.');
 
 interface BackendKey {
   host: string;
