@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Connection, type Pool, type PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { AppError, queryTimedOut } from '../errors';
+import { sendCancel } from './pg-internals';
 
 /** Runs one parameterised statement and returns its rows. */
 export type Sql = <T extends object>(text: string, values?: unknown[], opts?: { prepare?: boolean }) => Promise<T[]>;
@@ -17,31 +18,6 @@ export interface StatementOptions {
 
 /** Nobody reads this one: the client that asked has gone. */
 const requestAborted = () => new AppError('cancelled', 'The client closed the request.');
-
-interface BackendKey {
-  host: string;
-  port: number;
-  processID: number;
-  secretKey: number;
-}
-
-/**
- * Postgres's cancel request, on a connection of its own (PgBouncer forwards it to the
- * right server). The backend stops at its next interrupt check and the statement fails
- * with 57014; only then does the caller answer, so no backend outlives its request.
- */
-function sendCancel(client: PoolClient): void {
-  const key = client as unknown as BackendKey;
-  // node-postgres's own cancel(), minus its deprecated lookup of the active query
-  const con = new Connection() as Connection & {
-    connect(portOrPath: number | string, host?: string): void;
-    cancel(processID: number, secretKey: number): void;
-  };
-  con.on('error', () => undefined); // best effort: the deadline's 503 does not depend on it
-  con.on('connect', () => con.cancel(key.processID, key.secretKey));
-  if (key.host.startsWith('/')) con.connect(`${key.host}/.s.PGSQL.${key.port}`);
-  else con.connect(key.port, key.host);
-}
 
 /** Statement names are derived from the text, so each connection prepares a text once. */
 function statementNamer(): (text: string) => string {
