@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool } from 'pg';
-import { Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
+import { createOrm } from './orm';
 import { statementRunner, type Sql } from './statement';
 
 export type { Sql } from './statement';
@@ -59,13 +60,6 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
   // Postgres enforces the deadline itself where it can take the setting; the runner's
   // cancel is the deadline everywhere, and the only one behind a transaction pooler
   const serverTimeout = (ms: number) => (session ? { statement_timeout: ms + 1_000 } : {});
-  const sequelize = new Sequelize(url, {
-    dialect: 'postgres',
-    logging: false,
-    pool: { max: Math.max(2, Math.ceil(opts.poolMax / 2)), min: 0, idle: 10_000, acquire: 30_000 },
-    timezone: '+00:00',
-    dialectOptions: session ? { statement_timeout: opts.statementTimeoutMs } : {},
-  });
   const newPool = (max: number, name: string, timeoutMs: number) => {
     const pool = new Pool({
       connectionString: url,
@@ -88,7 +82,15 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
 
   const requests = new AsyncLocalStorage<AbortSignal>();
   const observers = new Set<() => void>();
-  sequelize.addHook('beforeQuery', () => observers.forEach((o) => o()));
+  const onStatement = () => observers.forEach((o) => o());
+  const signal = () => requests.getStore();
+  const sequelize = createOrm(url, {
+    poolMax: opts.poolMax,
+    statementTimeoutMs: opts.statementTimeoutMs,
+    session,
+    signal,
+    onStatement,
+  });
   const prepare = session;
 
   return {
@@ -96,8 +98,8 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
     sql: statementRunner(pool, {
       timeoutMs: opts.statementTimeoutMs,
       prepare,
-      signal: () => requests.getStore(),
-      onStatement: () => observers.forEach((o) => o()),
+      signal,
+      onStatement,
     }),
     pool,
     // the feed serves every socket of the instance: no one request's signal applies

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
-import { AppError, queryTimedOut } from '../errors';
-import { sendCancel } from './pg-internals';
+import { queryTimedOut } from '../errors';
+import { requestAborted, watchStatement } from './deadline';
 
 /** Runs one parameterised statement and returns its rows. */
 export type Sql = <T extends object>(text: string, values?: unknown[], opts?: { prepare?: boolean }) => Promise<T[]>;
@@ -15,9 +15,6 @@ export interface StatementOptions {
   signal: () => AbortSignal | undefined;
   onStatement?: () => void;
 }
-
-/** Nobody reads this one: the client that asked has gone. */
-const requestAborted = () => new AppError('cancelled', 'The client closed the request.');
 
 /** Statement names are derived from the text, so each connection prepares a text once. */
 function statementNamer(): (text: string) => string {
@@ -42,35 +39,26 @@ export function statementRunner(pool: Pool, opts: StatementOptions): Sql {
     // the deadline covers the wait for a connection too (the pool gives up at the same time)
     const deadline = Date.now() + opts.timeoutMs;
     const client = await pool.connect();
+    if (signal?.aborted || Date.now() >= deadline) {
+      client.release(); // it went, or the deadline passed, while we waited for a connection
+      throw signal?.aborted ? requestAborted() : queryTimedOut();
+    }
     // a checked-out client's connection error has no pool listener: ours, or it crashes the process
     let broken = false;
     const onError = () => (broken = true);
     client.on('error', onError);
-    let cause: 'deadline' | 'aborted' | undefined;
-    const cancel = (why: 'deadline' | 'aborted') => {
-      if (cause) return;
-      cause = why;
-      sendCancel(client);
-    };
-    const onAbort = () => cancel('aborted');
-    const timer = setTimeout(() => cancel('deadline'), deadline - Date.now());
-    signal?.addEventListener('abort', onAbort);
+    const watch = watchStatement(client, deadline, signal);
     try {
-      if (signal?.aborted) throw requestAborted(); // it went while we waited for a connection
-      if (Date.now() >= deadline) throw queryTimedOut();
       const named = prepare && opts.prepare ? { name: nameOf(text) } : {};
       const result = await client.query({ text, values, ...named });
       return result.rows;
     } catch (err) {
-      if (cause === 'deadline') throw queryTimedOut();
-      if (cause === 'aborted') throw requestAborted();
-      throw err;
+      throw watch.failure(err);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      watch.end();
       client.off('error', onError);
       // a cancel may still be on its way: never hand this backend to another statement
-      client.release(broken || cause !== undefined);
+      client.release(broken || watch.cause !== undefined);
     }
   };
 }
