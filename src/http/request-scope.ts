@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors';
+import { RefCounts } from '../lib/ref-counts';
 
 /** Whose budget a request spends: its token subject, or its address without a token. */
 export const clientKey = (req: Request): string =>
@@ -26,21 +27,16 @@ export function cancelOnClose(forRequest: <T>(signal: AbortSignal, fn: () => T) 
  * (429) rather than queued. 0 disables.
  */
 export function inflightLimit(max: number): RequestHandler {
-  const inflight = new Map<string, number>();
+  const inflight = new RefCounts();
   return (req, res, next) => {
     if (max <= 0) return next();
     const key = clientKey(req);
-    const now = inflight.get(key) ?? 0;
-    if (now >= max) {
+    if (inflight.get(key) >= max) {
       res.set('Retry-After', '1');
       throw new AppError('too_many_inflight', `Too many requests in flight (at most ${max} at once).`);
     }
-    inflight.set(key, now + 1);
-    res.once('close', () => {
-      const left = (inflight.get(key) ?? 1) - 1;
-      if (left > 0) inflight.set(key, left);
-      else inflight.delete(key);
-    });
+    inflight.add(key);
+    res.once('close', () => inflight.release(key));
     next();
   };
 }

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { backoffMs } from '../lib/backoff';
+import { backendPid, destroySocket } from '../postgres/pg-internals';
 
 export interface ListenerOptions {
   url: string;
@@ -13,9 +15,6 @@ export interface ListenerOptions {
   onError: (err: unknown, context: string) => void;
   backoff?: { baseMs: number; maxMs: number };
 }
-
-const destroy = (client: Client): void =>
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 
 /**
  * Owns one dedicated connection that LISTENs (never a pooled one: a pool would hand the
@@ -36,7 +35,7 @@ export class Listener {
 
   /** The Postgres backend serving the LISTEN connection (for diagnostics and tests). */
   get backendPid(): number | undefined {
-    return (this.client as unknown as { processID?: number } | undefined)?.processID;
+    return backendPid(this.client);
   }
 
   async start(): Promise<void> {
@@ -58,7 +57,7 @@ export class Listener {
       client.removeAllListeners('end');
       client.on('error', () => undefined);
       // end() waits for the server's goodbye, which a dead socket never sends
-      const grace = setTimeout(() => destroy(client), 1_000);
+      const grace = setTimeout(() => destroySocket(client), 1_000);
       await client.end().catch(() => undefined);
       clearTimeout(grace);
     }
@@ -131,15 +130,14 @@ export class Listener {
     client.removeAllListeners('end');
     client.on('error', () => undefined);
     // end() could wait forever on a dead socket; destroying it is immediate
-    destroy(client);
+    destroySocket(client);
     this.opts.onError(err, 'listener connection lost');
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
     const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 100, maxMs: 5_000 };
-    const ceiling = Math.min(maxMs, baseMs * 2 ** this.attempt++);
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: instances don't stampede
+    const delay = backoffMs(++this.attempt, baseMs, maxMs); // jitter: instances don't stampede
     this.reconnectTimer = setTimeout(() => {
       // a failed attempt has already scheduled the next one through lost()
       this.connect().catch(() => undefined);

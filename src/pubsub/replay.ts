@@ -1,6 +1,6 @@
+import pLimit from 'p-limit';
 import { cursorExpired } from './cursors';
 import type { ChangeEvent, EventStore } from './event.store';
-import { Slots } from './slots';
 
 export interface ReplayOptions {
   /** The store on the replay pool, apart from the connections live delivery reads on. */
@@ -29,22 +29,23 @@ export interface Replayed {
  * queries at once, and a client slow to read its socket holds no slot while it drains.
  */
 export class Replayer {
-  private readonly slots: Slots;
+  /** At most `concurrency` reads at once, the others wait in arrival order: a newcomer cannot overtake a waiter. */
+  private readonly slots: pLimit.Limit;
 
   constructor(private readonly opts: ReplayOptions) {
-    this.slots = new Slots(opts.concurrency);
+    this.slots = pLimit(opts.concurrency);
   }
 
   async run(campaignId: string, from: bigint, upto: bigint, send: ChunkSink): Promise<Replayed> {
     if (from >= upto) return { last: from, rows: 0 };
     const { store, limit, chunk } = this.opts;
-    const counted = await this.slots.with(() => store.countRoomBetween(campaignId, from, upto, limit + 1));
+    const counted = await this.slots(() => store.countRoomBetween(campaignId, from, upto, limit + 1));
     if (counted.prunedUpto > from || counted.count > limit) throw cursorExpired();
     const total = counted.count;
     let last = from;
     let rows = 0;
     while (rows < total) {
-      const read = await this.slots.with(() => this.read(campaignId, from, last, upto));
+      const read = await this.slots(() => this.read(campaignId, from, last, upto));
       if (!read.last) break;
       await send(read.events);
       last = read.last;

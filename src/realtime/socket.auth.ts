@@ -6,6 +6,7 @@ import { OPEN_PRINCIPAL, sees, type Principal } from '../auth/principal';
 import type { Verifier } from '../auth/verifier';
 import { AppError } from '../errors';
 import type { RateLimits } from '../config';
+import { RefCounts } from '../lib/ref-counts';
 import { MAX_NAME_LENGTH } from '../protocol';
 
 export interface SocketData {
@@ -75,17 +76,13 @@ export function guardConnections(
       next(new Error(err instanceof AppError ? err.message : 'Invalid token.'));
     }
   });
-  const perIp = new Map<string, number>();
+  const perIp = new RefCounts();
   io.use((socket, next) => {
     const ip = clientAddress(socket, trustProxy);
-    const count = perIp.get(ip) ?? 0;
-    if (count >= limits.socketConnectionsPerIp) return next(new Error('Too many connections from this address.'));
-    perIp.set(ip, count + 1);
-    socket.conn.once('close', () => {
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left > 0) perIp.set(ip, left);
-      else perIp.delete(ip);
-    });
+    if (perIp.get(ip) >= limits.socketConnectionsPerIp)
+      return next(new Error('Too many connections from this address.'));
+    perIp.add(ip);
+    socket.conn.once('close', () => perIp.release(ip));
     next();
   });
 }

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 /** IPv4 ranges no webhook may reach: [first address, prefix length]. */
 const BLOCKED_V4: [string, number][] = [
@@ -16,60 +16,36 @@ const BLOCKED_V4: [string, number][] = [
   ['240.0.0.0', 4], // reserved, broadcast
 ];
 
-const v4Int = (ip: string): number => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+/** IPv6 ranges no webhook may reach, IPv4 aside. */
+const BLOCKED_V6: [string, number][] = [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+];
 
-const BLOCKED_V4_RANGES = BLOCKED_V4.map(([base, bits]) => {
-  const size = 2 ** (32 - bits);
-  return { from: v4Int(base), to: v4Int(base) + size - 1 };
-});
+/**
+ * IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d)
+ * addresses carry an IPv4 address in their last 32 bits: each blocked IPv4 range is
+ * blocked inside each of them too.
+ */
+const V4_CARRIERS = ['::ffff:', '::', '64:ff9b::'];
 
-function blockedV4(ip: string): boolean {
-  const n = v4Int(ip);
-  return BLOCKED_V4_RANGES.some((r) => n >= r.from && n <= r.to);
+const BLOCKED = new BlockList();
+for (const [base, bits] of BLOCKED_V4) {
+  BLOCKED.addSubnet(base, bits, 'ipv4');
+  for (const prefix of V4_CARRIERS) BLOCKED.addSubnet(prefix + base, 96 + bits, 'ipv6');
 }
-
-/** The 16 bytes of an IPv6 address (a trailing dotted IPv4 part included). */
-function v6Bytes(ip: string): number[] {
-  let text = ip.replace(/%.*$/, '');
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const n = v4Int(dotted[1]);
-    text = text.slice(0, -dotted[1].length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const [head, tail] = text.split('::');
-  const groups = (s: string | undefined) => (s ? s.split(':').filter(Boolean) : []);
-  const h = groups(head);
-  const t = tail === undefined ? [] : groups(tail);
-  const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return all.flatMap((g) => {
-    const v = parseInt(g, 16);
-    return [v >> 8, v & 0xff];
-  });
-}
-
-function blockedV6(ip: string): boolean {
-  const b = v6Bytes(ip);
-  const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
-  const embeddedV4 = () => b.slice(12).join('.');
-  if (zeros(0, 16)) return true; // ::
-  if (zeros(0, 15) && b[15] === 1) return true; // ::1
-  if ((b[0] & 0xfe) === 0xfc) return true; // fc00::/7 unique local
-  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return true; // fe80::/10 link-local
-  if (b[0] === 0xfe && (b[1] & 0xc0) === 0xc0) return true; // fec0::/10 site-local (deprecated)
-  if (b[0] === 0xff) return true; // multicast
-  // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) carry an IPv4 address
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return blockedV4(embeddedV4());
-  if (zeros(0, 12)) return blockedV4(embeddedV4());
-  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return blockedV4(embeddedV4());
-  return false;
-}
+for (const [base, bits] of BLOCKED_V6) BLOCKED.addSubnet(base, bits, 'ipv6');
 
 /** True for loopback, private, link-local, unique-local, unspecified and other non-public addresses. */
 export function isPrivateAddress(ip: string): boolean {
-  const family = isIP(ip.replace(/%.*$/, ''));
-  if (family === 4) return blockedV4(ip);
-  if (family === 6) return blockedV6(ip);
-  return true; // not an address at all: never trusted
+  const address = ip.replace(/%.*$/, ''); // the zone of a scoped IPv6 address
+  const family = isIP(address);
+  if (!family) return true; // not an address at all: never trusted
+  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 export class RefusedAddressError extends Error {

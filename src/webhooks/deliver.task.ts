@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { WebhookSettings } from '../config';
+import { backoffMs } from '../lib/backoff';
 import type { Sql } from '../postgres/database';
 import { ADD_DELIVER_JOB, jobKeySql, poolSql, transaction } from './queue';
 import { send, type SendResult } from './sender';
@@ -15,12 +16,6 @@ interface DeliveryRow {
   url: string;
   secret: string;
   active: boolean;
-}
-
-/** Exponential backoff with jitter: base·2^(n-1), capped, then a random 50–100 % of it. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 40));
-  return Math.round(ceiling * (0.5 + random() / 2));
 }
 
 const LOAD = `

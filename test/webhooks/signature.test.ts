@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config';
+import { backoffMs } from '../../src/lib/backoff';
 import { isPrivateAddress } from '../../src/webhooks/address.guard';
-import { backoffMs } from '../../src/webhooks/deliver.task';
 import { newSecret, signWebhook, verifyWebhook } from '../../src/webhooks/signature';
 
 describe('webhook signatures', () => {
