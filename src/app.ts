@@ -1,29 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { createVerifier } from './auth/verifier';
+import { createVerifier, type Verifier } from './auth/verifier';
 import type { Config } from './config';
+import { createHttpApp } from './http/server';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { EVENTS_CHANNEL, PRESENCE_CHANNEL } from './postgres/channels';
 import { createDatabase, type Database } from './postgres/database';
 import { migrate } from './postgres/migrate';
-import { createHttpApp } from './http/server';
+import { Presence } from './presence/presence';
+import { createPresenceStore } from './presence/presence.store';
+import { TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from './protocol';
 import { createReaderStore } from './pubsub/event.readers';
+import { eventsLogStats } from './pubsub/event.stats';
 import { createEventStore } from './pubsub/event.store';
 import { Feed } from './pubsub/feed';
 import { Listener } from './pubsub/listener';
-import { deliverTo, expireRooms } from './realtime/rooms';
+import { roomCampaign } from './realtime/room.names';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
-import { createMetrics, type Metrics } from './metrics/metrics';
-import { eventsLogStats } from './pubsub/event.stats';
-import { TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from './protocol';
-import { roomCampaign } from './realtime/room.names';
-import { Presence } from './presence/presence';
-import { createPresenceStore, PRESENCE_CHANNEL } from './presence/presence.store';
-import { roomEmitter } from './realtime/presence.hooks';
-import { Webhooks } from './webhooks/webhooks';
 import { createWebhookService } from './webhooks/endpoint.service';
-
-export const EVENTS_CHANNEL = 'chat_events';
+import { Webhooks } from './webhooks/webhooks';
 
 export interface App {
   start(): Promise<void>;
@@ -43,83 +40,38 @@ export interface App {
   readonly webhooks?: Webhooks;
 }
 
-/** Wires one instance. No I/O happens until start(); tests create several per process. */
+type OnError = (err: unknown, context: string) => void;
+
+/**
+ * Wires one instance, each part after what it needs (ARCHITECTURE.md): the database, metrics,
+ * presence, the domain's services, the feed, webhooks, the listener, then the edges. No I/O
+ * happens until start(); tests create several per process.
+ */
 export function createApp(config: Config, logger: Logger = pino({ level: config.logLevel })): App {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
-  const databaseUrl = config.databaseUrl;
-  // LISTEN and migrations need a session of their own, never a transaction pooler's
-  const directUrl = config.listenDatabaseUrl ?? databaseUrl;
-  const db = createDatabase(databaseUrl, {
+  const onError: OnError = (err, context) => logger.warn({ err }, context);
+  const db = createDatabase(config.databaseUrl, {
     poolMax: config.dbPoolMax,
     statementTimeoutMs: config.statementTimeoutMs,
     feedStatementTimeoutMs: config.feedStatementTimeoutMs,
     poolMode: config.databasePoolMode,
   });
-  const services = createServices(db);
-  const webhookService = createWebhookService(db.sql, { allowPrivate: config.webhooks.allowPrivate });
-  const onError = (err: unknown, context: string) => logger.warn({ err }, context);
-  const verify = config.auth ? createVerifier(config.auth) : undefined;
-
-  const databaseReachable = () =>
-    db.sql('SELECT 1').then(
-      () => true,
-      () => false,
-    );
   const metrics = config.metrics.enabled
-    ? createMetrics({
-        sockets: () => io.engine.clientsCount,
-        rooms: () => [...io.of('/').adapter.rooms.keys()].filter((room) => roomCampaign(room)).length,
-        pools: () => db.poolStats(),
-        eventsLog: () => eventsLogStats(db.feedSql),
-      })
+    ? createMetrics({ pools: () => db.poolStats(), eventsLog: () => eventsLogStats(db.feedSql) })
     : undefined;
-  // a chat created through REST ends its author's typing: with a token the author is its
-  // sub, and behind the sticky balancer its typing socket is on this very instance
-  const restServices = {
-    ...services,
-    webhooks: webhookService,
-    chats: {
-      ...services.chats,
-      create: async (
-        input: Parameters<Services['chats']['create']>[0],
-        p: Parameters<Services['chats']['create']>[1],
-      ) => {
-        const chat = await services.chats.create(input, p);
-        if (config.auth) presence.typing(input.campaign as string, p.sub, false);
-        return chat;
-      },
-    },
-  };
-  const httpApp = createHttpApp(restServices, {
-    metrics: metrics && { ...metrics, token: config.metrics.token },
-    bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
-    logger,
-    verify,
-    rateLimits: config.rateLimits,
-    maxInflightPerClient: config.maxInflightPerClient,
-    forRequest: db.forRequest,
-    corsOrigins: config.corsOrigins,
-    readiness: async () => {
-      const checks = { database: await databaseReachable(), listener: listener.connected };
-      return { ready: Object.values(checks).every(Boolean), checks };
-    },
-  });
-  const httpServer = createServer(
-    {
-      headersTimeout: config.http.headersTimeoutMs,
-      requestTimeout: config.http.requestTimeoutMs,
-      // how often those two are enforced (Node's default is 30 s)
-      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
-    },
-    httpApp,
-  );
-  httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  const presence = createPresence(config, db, metrics, onError);
+  const services = createServices(db, presence);
+  const feed = createFeed(config, db, metrics, onError);
+  const webhooks = createWebhooks(config, feed, logger, onError);
+  const listener = createListener(config, { feed, webhooks, presence, metrics, onError });
+  const verify = config.auth && createVerifier(config.auth);
+  const httpServer = createHttpServer(config, { db, services, listener, verify, metrics, logger });
   const io = createRealtimeServer({
     httpServer,
     services,
-    feed: () => feed,
-    presence: () => presence,
+    feed,
+    presence,
+    forRequest: db.forRequest,
     logger,
     maxHttpBufferSize: config.socketMaxBufferBytes,
     verify,
@@ -127,44 +79,27 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     corsOrigins: config.corsOrigins,
     trustProxy: Boolean(config.trustProxy),
   });
-  // deliveries run on connections of their own, so a slow receiver holds back no room
-  const webhooks = config.webhooks.enabled
-    ? new Webhooks({
-        url: directUrl,
-        settings: config.webhooks,
-        statementTimeoutMs: config.feedStatementTimeoutMs,
-        logger,
-        onError,
-        pruneEvents: () => feed.prune(),
-      })
-    : undefined;
-  const feed: Feed = new Feed({
-    store: createEventStore(db.feedSql),
-    replayStore: createEventStore(db.replaySql),
-    readers: createReaderStore(db.feedSql),
-    deliver: (events) => {
-      deliverTo(io)(events);
-      if (!metrics) return;
-      metrics.eventsDelivered.inc(events.length);
-      const now = Date.now();
-      for (const e of events) metrics.deliveryLag.observe(Math.max(0, now - e.committedAt) / 1000);
-    },
-    observer: metrics && {
-      replayed: (n) => metrics.replays.observe(n),
-      expired: (reason) => metrics.cursorExpired.inc({ reason }),
-    },
-    expireRooms: expireRooms(io),
-    onError,
-    retentionHours: config.eventRetentionHours,
-    pruneIntervalMs: config.eventPruneIntervalMs,
-    // with the job runner, pruning is one of its scheduled chores: once a minute for the cluster
-    pruneOnTimer: !webhooks,
-    reachTimeoutMs: config.resumeWaitMs,
-    replayConcurrency: config.replayConcurrency,
+  metrics?.observeSockets({
+    sockets: () => io.engine.clientsCount,
+    rooms: () => [...io.of('/').adapter.rooms.keys()].filter((room) => roomCampaign(room)).length,
   });
-  const presence = new Presence({
+  const parts = { services, database: db, httpServer, io, listener, metrics, feed, presence, webhooks };
+  return {
+    ...parts,
+    ...lifecycle(config, parts, logger),
+    get url() {
+      const { port } = httpServer.address() as AddressInfo;
+      return `http://127.0.0.1:${port}`;
+    },
+  };
+}
+
+/** LISTEN and migrations need a session of their own, never a transaction pooler's. */
+const directUrl = (config: Config): string => (config.listenDatabaseUrl ?? config.databaseUrl) as string;
+
+function createPresence(config: Config, db: Database, metrics: Metrics | undefined, onError: OnError): Presence {
+  return new Presence({
     store: createPresenceStore(db.presenceSql),
-    emit: roomEmitter(io),
     heartbeatMs: config.presence.heartbeatMs,
     timeoutMs: config.presence.timeoutMs,
     typingExpiryMs: TYPING_EXPIRY_MS,
@@ -175,47 +110,133 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
       received: () => metrics.presenceNotifications.inc({ direction: 'received' }),
     },
   });
-  let connects = 0;
-  const listener = new Listener({
-    url: directUrl,
-    // presence is handled as it arrives, apart from the feed's queue: it never waits for chats
-    channels: {
-      [EVENTS_CHANNEL]: () => {
-        feed.poke();
-        webhooks?.poke();
+}
+
+function createFeed(config: Config, db: Database, metrics: Metrics | undefined, onError: OnError): Feed {
+  return new Feed({
+    store: createEventStore(db.feedSql),
+    replayStore: createEventStore(db.replaySql),
+    readers: createReaderStore(db.feedSql),
+    onError,
+    retentionHours: config.eventRetentionHours,
+    pruneIntervalMs: config.eventPruneIntervalMs,
+    // with the job runner, pruning is one of its scheduled chores: once a minute for the cluster
+    pruneOnTimer: !config.webhooks.enabled,
+    reachTimeoutMs: config.resumeWaitMs,
+    replayConcurrency: config.replayConcurrency,
+    observer: metrics && {
+      delivered: (events) => {
+        metrics.eventsDelivered.inc(events.length);
+        const now = Date.now();
+        for (const e of events) metrics.deliveryLag.observe(Math.max(0, now - e.committedAt) / 1000);
       },
-      [PRESENCE_CHANNEL]: (payload) => presence.receive(payload),
+      replayed: (n) => metrics.replays.observe(n),
+      expired: (reason) => metrics.cursorExpired.inc({ reason }),
     },
+  });
+}
+
+/** Deliveries run on connections of their own, so a slow receiver holds back no room. */
+function createWebhooks(config: Config, feed: Feed, logger: Logger, onError: OnError): Webhooks | undefined {
+  if (!config.webhooks.enabled) return undefined;
+  return new Webhooks({
+    url: directUrl(config),
+    settings: config.webhooks,
+    statementTimeoutMs: config.feedStatementTimeoutMs,
+    logger,
+    onError,
+    pruneEvents: () => feed.prune(),
+  });
+}
+
+interface Notified {
+  feed: Feed;
+  webhooks?: Webhooks;
+  presence: Presence;
+  metrics?: Metrics;
+  onError: OnError;
+}
+
+/** One connection LISTENs for the cluster's events and presence, and pokes what reads them. */
+function createListener(config: Config, { feed, webhooks, presence, metrics, onError }: Notified): Listener {
+  const poll = () => {
+    feed.poke();
+    webhooks?.poke();
+  };
+  let connects = 0;
+  return new Listener({
+    url: directUrl(config),
+    // presence is handled as it arrives, apart from the feed's queue: it never waits for chats
+    channels: { [EVENTS_CHANNEL]: poll, [PRESENCE_CHANNEL]: (payload) => presence.receive(payload) },
     checkIntervalMs: config.listenerCheckIntervalMs,
-    onCheck: () => {
-      feed.poke();
-      webhooks?.poke();
-    },
+    onCheck: poll,
     onConnect: () => {
       if (connects++) metrics?.listenerReconnects.inc();
-      feed.poke(); // catch up on what was committed while away
-      webhooks?.poke();
+      poll(); // catch up on what was committed while away
       presence.resync(); // and on who came and went
     },
     onError,
   });
+}
 
+interface Served {
+  db: Database;
+  services: Services;
+  listener: Listener;
+  verify?: Verifier;
+  metrics?: Metrics;
+  logger: Logger;
+}
+
+function createHttpServer(config: Config, { db, services, listener, verify, metrics, logger }: Served): Server {
+  const databaseReachable = () =>
+    db.sql('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  const webhooks = createWebhookService(db.sql, { allowPrivate: config.webhooks.allowPrivate });
+  const httpApp = createHttpApp(
+    { ...services, webhooks },
+    {
+      metrics: metrics && { ...metrics, token: config.metrics.token },
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+      logger,
+      verify,
+      rateLimits: config.rateLimits,
+      maxInflightPerClient: config.maxInflightPerClient,
+      forRequest: db.forRequest,
+      corsOrigins: config.corsOrigins,
+      readiness: async () => {
+        const checks = { database: await databaseReachable(), listener: listener.connected };
+        return { ready: Object.values(checks).every(Boolean), checks };
+      },
+    },
+  );
+  const server = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // how often those two are enforced (Node's default is 30 s)
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
+    httpApp,
+  );
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  return server;
+}
+
+type Parts = Omit<App, 'start' | 'stop' | 'url'>;
+
+/** Starts in dependency order and stops in reverse; both safe to call twice (a second caller awaits the first). */
+function lifecycle(config: Config, parts: Parts, logger: Logger): Pick<App, 'start' | 'stop'> {
+  const { database: db, httpServer, io, listener, feed, presence, webhooks } = parts;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
-  async function closeHttp(): Promise<void> {
-    const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    // keep-alive sockets with no request in flight would hold close() open
-    httpServer.closeIdleConnections();
-    const timer = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
-    await io.close(); // disconnects sockets (and long-polls) too
-    await closed;
-    clearTimeout(timer);
-  }
-
   async function start(): Promise<void> {
     if (config.migrateOnStart) {
-      const applied = await migrate(directUrl, { lockTimeoutMs: config.migrationLockTimeoutMs });
+      const applied = await migrate(directUrl(config), { lockTimeoutMs: config.migrationLockTimeoutMs });
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
     await db.sequelize.authenticate();
@@ -224,41 +245,42 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     await feed.start();
     await presence.start();
     await webhooks?.start();
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(httpServer, config.port, config.host);
+  }
+
+  async function stop(): Promise<void> {
+    await starting?.catch(() => undefined);
+    if (httpServer.listening) await closeHttp(httpServer, io, config.shutdownTimeoutMs);
+    else await io.close().catch(() => undefined);
+    await webhooks?.stop();
+    await listener.stop();
+    await presence.stop();
+    await feed.stop();
+    await db.close();
   }
 
   return {
-    services,
-    database: db,
-    httpServer,
-    io,
-    listener,
-    metrics,
-    feed,
-    presence,
-    webhooks,
-    get url() {
-      const { port } = httpServer.address() as AddressInfo;
-      return `http://127.0.0.1:${port}`;
-    },
-    // both safe to call twice: a second caller awaits the first
     start: () => (starting ??= start()),
-    stop: () =>
-      (stopping ??= (async () => {
-        await starting?.catch(() => undefined);
-        if (httpServer.listening) await closeHttp();
-        else await io.close().catch(() => undefined);
-        await webhooks?.stop();
-        await listener.stop();
-        await presence.stop();
-        await feed.stop();
-        await db.close();
-      })()),
+    stop: () => (stopping ??= stop()),
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function closeHttp(server: Server, io: RealtimeServer, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // keep-alive sockets with no request in flight would hold close() open
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await io.close(); // disconnects sockets (and long-polls) too
+  await closed;
+  clearTimeout(timer);
 }

@@ -1,5 +1,7 @@
 'use strict';
 
+const { EVENTS_CHANNEL } = require('../channels.cjs');
+
 // The change feed behind live rooms. Triggers record every committed change of a
 // campaign, chat or data as a row of `events` (a durable, ordered log that instances
 // catch up from) and announce it with one NOTIFY per transaction. They fire for every
@@ -45,7 +47,7 @@ module.exports = {
         PERFORM pg_advisory_xact_lock(4172093002);
         INSERT INTO events (campaign_id, entity, op, entity_id, keys) VALUES (room, entity, op, entity_id, keys);
         -- identical notifications within a transaction are folded into one by Postgres
-        PERFORM pg_notify('chat_events', '');
+        PERFORM pg_notify('${EVENTS_CHANNEL}', '');
       END $$;
 
       CREATE FUNCTION events_data_room(p_campaign uuid, p_chat uuid) RETURNS uuid LANGUAGE sql STABLE AS $$

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { AppError } from '../errors';
 import type { Page } from '../services/list';
+import type { Rendered } from '../services/rendered';
 
 /** The Host the client used; an HTTP/1.0 request may send none, then the address it reached (as Django does). */
 function hostOf(req: Request): string {
@@ -37,7 +38,8 @@ export function sendPage(req: Request, res: Response, page: Page): void {
     );
 }
 
-/** Representations come from Postgres as JSON text: sent as they are. */
-export function sendJson(res: Response, status: number, json: string): void {
-  res.status(status).type('application/json').send(json);
+/** A representation: JSON text that Postgres rendered is sent as it is, a built one as JSON. */
+export function sendJson(res: Response, status: number, body: Rendered<unknown> | object): void {
+  if (typeof body === 'string') res.status(status).type('application/json').send(body);
+  else res.status(status).json(body);
 }

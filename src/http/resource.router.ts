@@ -4,16 +4,17 @@ import type { Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
 import { UUID_RE } from '../schemas/common';
 import { parsePage, type ListParams, type Page } from '../services/list';
+import type { Rendered } from '../services/rendered';
 import { methodNotAllowed } from './errors';
 import { sendJson, sendPage } from './pagination';
 import { validate } from './validate';
 
-/** What every resource service offers to REST and sockets alike. */
+/** What every resource service offers to REST and sockets alike: representations, built or rendered. */
 export interface ResourceService<Input> {
   list(params: ListParams, p: Principal): Promise<Page>;
-  get(id: string, p: Principal, opts?: { nested?: boolean }): Promise<string>;
-  create(input: Input, p: Principal): Promise<string>;
-  update(id: string, input: Input, p: Principal): Promise<string>;
+  get(id: string, p: Principal, opts?: { nested?: boolean }): Promise<Rendered<object>>;
+  create(input: Input, p: Principal): Promise<object | Rendered<object>>;
+  update(id: string, input: Input, p: Principal): Promise<object | Rendered<object>>;
   remove(id: string, p: Principal): Promise<void>;
 }
 

@@ -3,10 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Every metric of this server starts with this. */
 export const PREFIX = 'chat_';
 
-/** What the metrics read when scraped (gauges), supplied by the app that owns the parts. */
+/** What the metrics read when scraped (gauges): the database's parts, built before the metrics. */
 export interface MetricSources {
-  sockets(): number;
-  rooms(): number;
   pools(): Record<string, { total: number; idle: number; waiting: number }>;
   /** Rows in the events log and the age of the oldest, in seconds (a query). */
   eventsLog(): Promise<{ rows: number; oldestAgeSeconds: number }>;
@@ -27,22 +25,6 @@ export function createMetrics(sources: MetricSources) {
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
-  });
-  new Gauge({
-    name: `${PREFIX}socket_connections`,
-    help: 'Connected Socket.IO clients on this instance',
-    registers,
-    collect() {
-      this.set(sources.sockets());
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}rooms`,
-    help: 'Campaign rooms with at least one subscriber on this instance',
-    registers,
-    collect() {
-      this.set(sources.rooms());
-    },
   });
   new Gauge({
     name: `${PREFIX}db_pool_connections`,
@@ -81,6 +63,25 @@ export function createMetrics(sources: MetricSources) {
   return {
     registry,
     httpDuration,
+    /** The Socket.IO server's gauges, registered once it is built (after the metrics). */
+    observeSockets(live: { sockets(): number; rooms(): number }): void {
+      new Gauge({
+        name: `${PREFIX}socket_connections`,
+        help: 'Connected Socket.IO clients on this instance',
+        registers,
+        collect() {
+          this.set(live.sockets());
+        },
+      });
+      new Gauge({
+        name: `${PREFIX}rooms`,
+        help: 'Campaign rooms with at least one subscriber on this instance',
+        registers,
+        collect() {
+          this.set(live.rooms());
+        },
+      });
+    },
     eventsDelivered: new Counter({
       name: `${PREFIX}events_delivered_total`,
       help: 'Events emitted to this instance’s rooms',

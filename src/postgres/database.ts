@@ -39,6 +39,8 @@ export interface Database {
   poolStats(): Record<string, { total: number; idle: number; waiting: number }>;
   /** Runs `fn` for a request: statements it sends are cancelled when `signal` aborts. */
   forRequest<T>(signal: AbortSignal, fn: () => T): T;
+  /** Runs `fn` for no request in particular (a batch serving many): only the deadline applies. */
+  outsideRequest<T>(fn: () => T): T;
   /**
    * Two more for replaying rooms to resuming clients: a flood of old cursors waits for
    * these, never for the connections live delivery reads on. Not observed.
@@ -54,70 +56,62 @@ export interface Database {
   close(): Promise<void>;
 }
 
+interface PoolSpec {
+  max: number;
+  name: string;
+  /** The statements' deadline, which the wait for a free connection counts against too. */
+  timeoutMs: number;
+  session: boolean;
+}
+
+function newPool(url: string, { max, name, timeoutMs, session }: PoolSpec): Pool {
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: timeoutMs,
+    keepAlive: true,
+    application_name: name,
+    // Postgres enforces the deadline itself where a session can take the setting; the
+    // runner's cancel is the deadline everywhere, and the only one behind a transaction pooler
+    ...(session && { statement_timeout: timeoutMs + 1_000 }),
+  });
+  // an idle client losing its server (restart, terminate) must not crash the process
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** Builds the pools; connects lazily (no I/O here). */
 export function createDatabase(url: string, opts: DatabaseOptions): Database {
   const session = opts.poolMode === 'session';
-  // Postgres enforces the deadline itself where it can take the setting; the runner's
-  // cancel is the deadline everywhere, and the only one behind a transaction pooler
-  const serverTimeout = (ms: number) => (session ? { statement_timeout: ms + 1_000 } : {});
-  const newPool = (max: number, name: string, timeoutMs: number) => {
-    const pool = new Pool({
-      connectionString: url,
-      max,
-      idleTimeoutMillis: 10_000,
-      // waiting for a free connection counts against the same deadline
-      connectionTimeoutMillis: timeoutMs,
-      keepAlive: true,
-      application_name: name,
-      ...serverTimeout(timeoutMs),
-    });
-    // an idle client losing its server (restart, terminate) must not crash the process
-    pool.on('error', () => undefined);
-    return pool;
+  const background = { max: 2, timeoutMs: opts.feedStatementTimeoutMs, session };
+  const pools = {
+    api: newPool(url, { max: opts.poolMax, name: 'chat-api', timeoutMs: opts.statementTimeoutMs, session }),
+    feed: newPool(url, { ...background, name: 'chat-feed' }),
+    replay: newPool(url, { ...background, name: 'chat-replay' }),
+    presence: newPool(url, { ...background, name: 'chat-presence' }),
   };
-  const pool = newPool(opts.poolMax, 'chat-api', opts.statementTimeoutMs);
-  const feedPool = newPool(2, 'chat-feed', opts.feedStatementTimeoutMs);
-  const replayPool = newPool(2, 'chat-replay', opts.feedStatementTimeoutMs);
-  const presencePool = newPool(2, 'chat-presence', opts.feedStatementTimeoutMs);
-
-  const requests = new AsyncLocalStorage<AbortSignal>();
+  const requests = new AsyncLocalStorage<AbortSignal | undefined>();
   const observers = new Set<() => void>();
   const onStatement = () => observers.forEach((o) => o());
   const signal = () => requests.getStore();
-  const sequelize = createOrm(url, {
-    poolMax: opts.poolMax,
-    statementTimeoutMs: opts.statementTimeoutMs,
-    session,
-    signal,
-    onStatement,
-  });
-  const prepare = session;
-
+  const { statementTimeoutMs, poolMax } = opts;
+  // the background pools serve every socket of the instance: no one request's signal applies
+  const unscoped = (pool: Pool) =>
+    statementRunner(pool, { timeoutMs: opts.feedStatementTimeoutMs, prepare: session, signal: () => undefined });
+  const sequelize = createOrm(url, { poolMax, statementTimeoutMs, session, signal, onStatement });
   return {
     sequelize,
-    sql: statementRunner(pool, {
-      timeoutMs: opts.statementTimeoutMs,
-      prepare,
-      signal,
-      onStatement,
-    }),
-    pool,
-    // the feed serves every socket of the instance: no one request's signal applies
-    feedSql: statementRunner(feedPool, { timeoutMs: opts.feedStatementTimeoutMs, prepare, signal: () => undefined }),
-    replaySql: statementRunner(replayPool, {
-      timeoutMs: opts.feedStatementTimeoutMs,
-      prepare,
-      signal: () => undefined,
-    }),
-    presenceSql: statementRunner(presencePool, {
-      timeoutMs: opts.feedStatementTimeoutMs,
-      prepare,
-      signal: () => undefined,
-    }),
+    sql: statementRunner(pools.api, { timeoutMs: statementTimeoutMs, prepare: session, signal, onStatement }),
+    pool: pools.api,
+    feedSql: unscoped(pools.feed),
+    replaySql: unscoped(pools.replay),
+    presenceSql: unscoped(pools.presence),
     forRequest: (signal, fn) => requests.run(signal, fn),
+    outsideRequest: (fn) => requests.run(undefined, fn),
     poolStats: () =>
       Object.fromEntries(
-        Object.entries({ api: pool, feed: feedPool, replay: replayPool, presence: presencePool }).map(([name, p]) => [
+        Object.entries(pools).map(([name, p]) => [
           name,
           { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount },
         ]),
@@ -127,7 +121,7 @@ export function createDatabase(url: string, opts: DatabaseOptions): Database {
       return () => observers.delete(listener);
     },
     async close() {
-      await Promise.all([sequelize.close(), pool.end(), feedPool.end(), replayPool.end(), presencePool.end()]);
+      await Promise.all([sequelize.close(), ...Object.values(pools).map((p) => p.end())]);
     },
   };
 }

@@ -1,7 +1,7 @@
+import { PRESENCE_CHANNEL } from '../postgres/channels';
 import type { Sql } from '../postgres/database';
 
-/** The NOTIFY channel of presence and typing: ephemeral, never written to the events log. */
-export const PRESENCE_CHANNEL = 'chat_presence';
+// presence and typing go on their own NOTIFY channel: ephemeral, never written to the events log
 
 /** A connection of a member in a campaign room, on some instance. */
 export interface ConnectionRow {

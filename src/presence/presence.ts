@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RefCounts } from '../lib/ref-counts';
 import { decodeMessage, type PresenceOp } from './presence.messages';
 import type { ConnectionRow, PresenceStore } from './presence.store';
 import { PresenceWriter } from './presence.writer';
@@ -15,7 +16,6 @@ export type RoomEmit = (
 
 export interface PresenceOptions {
   store: PresenceStore;
-  emit: RoomEmit;
   /** How often this instance proves it is alive, and sweeps those that stopped. */
   heartbeatMs: number;
   /** An instance not seen for this long is gone, with its connections. */
@@ -44,10 +44,12 @@ export class Presence {
   /** This instance's sockets by room: socket id → member. */
   private readonly local = new Map<string, Map<string, string>>();
   private readonly reading = new Map<string, { token: object; pending: Pending[]; done: Promise<void> }>();
-  private readonly holds = new Map<string, number>();
+  private readonly holds = new RefCounts();
   private readonly writer: PresenceWriter;
   private readonly typers: Typing;
   private timer?: NodeJS.Timeout;
+  /** Emits to this instance's sockets; until the realtime edge attaches, there are none. */
+  private emit: RoomEmit = () => undefined;
   private beating?: Promise<void>;
   private started = false;
   private stopped = false;
@@ -68,6 +70,11 @@ export class Presence {
       },
       show: (campaign, member, typing) => this.show(campaign, member, typing),
     });
+  }
+
+  /** Where presence and typing changes go: the rooms of the Socket.IO server, built after presence. */
+  attach(emit: RoomEmit): void {
+    this.emit = emit;
   }
 
   async start(): Promise<void> {
@@ -93,16 +100,14 @@ export class Presence {
 
   /** Opens the room's view here (reading who is in it) before a socket joins; call the release after. */
   async prepare(campaign: string): Promise<() => void> {
-    this.holds.set(campaign, (this.holds.get(campaign) ?? 0) + 1);
+    this.holds.add(campaign);
     this.open(campaign);
     for (let r = this.reading.get(campaign); r; r = this.reading.get(campaign)) await r.done;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.holds.get(campaign) ?? 1) - 1;
-      if (left) this.holds.set(campaign, left);
-      else this.holds.delete(campaign);
+      this.holds.release(campaign);
       this.closeIfUnused(campaign);
     };
   }
@@ -123,7 +128,7 @@ export class Presence {
     this.local.set(campaign, sockets.set(socketId, member));
     this.open(campaign);
     if (this.views.add(campaign, member, connectionKey(this.instance, socketId))) {
-      this.opts.emit(campaign, 'presence:join', { campaign, user: member }, [socketId]);
+      this.emit(campaign, 'presence:join', { campaign, user: member }, [socketId]);
     }
     this.writer.push(['+', socketId, campaign, member]);
   }
@@ -135,7 +140,7 @@ export class Presence {
     if (!sockets || member === undefined) return;
     sockets.delete(socketId);
     if (this.views.remove(campaign, member, connectionKey(this.instance, socketId))) {
-      this.opts.emit(campaign, 'presence:leave', { campaign, user: member }, []);
+      this.emit(campaign, 'presence:leave', { campaign, user: member }, []);
     }
     this.writer.push(['-', socketId, campaign, member]);
     if (!this.socketsOf(campaign, member).length) this.typers.set(campaign, member, false);
@@ -208,12 +213,12 @@ export class Presence {
 
   private show(campaign: string, member: string, typing: boolean): void {
     // never to the member's own connections, wherever they are
-    this.opts.emit(campaign, 'typing', { campaign, user: member, typing }, this.socketsOf(campaign, member));
+    this.emit(campaign, 'typing', { campaign, user: member, typing }, this.socketsOf(campaign, member));
   }
 
   private announce(changes: PresenceChange[]): void {
     for (const { kind, campaign, member } of changes) {
-      this.opts.emit(campaign, `presence:${kind}`, { campaign, user: member }, []);
+      this.emit(campaign, `presence:${kind}`, { campaign, user: member }, []);
     }
   }
 

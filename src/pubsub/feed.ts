@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
+import { SerialQueue } from '../lib/serial';
 import { cursorExpired, invalidCursor } from './cursors';
 import type { ReaderStore } from './event.readers';
 import type { ChangeEvent, EventStore } from './event.store';
@@ -14,10 +15,6 @@ export interface FeedOptions {
   replayStore: EventStore;
   /** The readers table: this feed's heartbeat, and pruning by every reader's position. */
   readers: ReaderStore;
-  /** Hands a batch, in commit order, to the local rooms. Synchronous on purpose. */
-  deliver: (events: ChangeEvent[]) => void;
-  /** Tells every socket in a local room that it missed events for good, and takes it out. */
-  expireRooms: () => void;
   onError: (err: unknown, context: string) => void;
   batchSize?: number;
   /** A resume that would replay more than this is told to reload through REST. */
@@ -37,7 +34,17 @@ export interface FeedOptions {
   observer?: FeedObserver;
 }
 
+/** This instance's rooms, which the feed hands what it reads (attached by the realtime edge). */
+export interface FeedRooms {
+  /** Hands a batch, in commit order, to the local rooms. Synchronous on purpose. */
+  deliver(events: ChangeEvent[]): void;
+  /** Tells every socket in a local room that it missed events for good, and takes it out. */
+  expire(): void;
+}
+
 export interface FeedObserver {
+  /** A batch reached this instance's rooms. */
+  delivered(events: ChangeEvent[]): void;
   /** A resuming socket was sent `events` events it had missed. */
   replayed(events: number): void;
   /** Subscribers were told to reload: an expired cursor, or rooms expired after a gap. */
@@ -60,12 +67,13 @@ export interface RoomSink {
  */
 export class Feed {
   private position = 0n;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private fetchQueued = false;
   private started = false;
   private stopped = false;
   private waiters: { target: bigint; resolve: () => void }[] = [];
   private readonly marks = new RoomMarks();
+  private rooms?: FeedRooms;
   private readonly replayer: Replayer;
   private readonly upkeep: LogUpkeep;
   /** For metrics: `gaps` counts the times pruning overtook this feed (its rooms were expired). */
@@ -93,6 +101,11 @@ export class Feed {
     return this.opts.replayLimit ?? 10_000;
   }
 
+  /** Where delivered events go: the rooms of this instance's Socket.IO server, built after the feed. */
+  attach(rooms: FeedRooms): void {
+    this.rooms = rooms;
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.position = await this.opts.store.head();
@@ -105,7 +118,7 @@ export class Feed {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.waiters.splice(0)) w.resolve();
-    await this.queue;
+    await this.queue.idle();
     await this.upkeep.stop();
   }
 
@@ -123,10 +136,12 @@ export class Feed {
   poke(): void {
     if (!this.started || this.stopped || this.fetchQueued) return;
     this.fetchQueued = true;
-    this.exclusive(async () => {
-      this.fetchQueued = false;
-      await this.drain();
-    }).catch((err) => this.opts.onError(err, 'fetching events failed'));
+    this.queue
+      .run(async () => {
+        this.fetchQueued = false;
+        await this.drain();
+      })
+      .catch((err) => this.opts.onError(err, 'fetching events failed'));
   }
 
   /**
@@ -134,12 +149,12 @@ export class Feed {
    * room while no delivery runs; returns the cursor the socket is now at.
    */
   async subscribe(campaignId: string, since: string | undefined, sink: RoomSink): Promise<string> {
-    if (since === undefined) return this.exclusive(async () => (sink.join([]), this.cursor));
+    if (since === undefined) return this.queue.run(async () => (sink.join([]), this.cursor));
     try {
       const from = await this.checkCursor(since);
       if (from > this.position) await this.reach(from);
       const replayed = await this.replayer.run(campaignId, from, this.position, sink.send);
-      return await this.exclusive(async () => {
+      return await this.queue.run(async () => {
         const tail = await this.tail(campaignId, from, replayed);
         sink.join(tail);
         this.opts.observer?.replayed(replayed.rows + tail.length);
@@ -188,12 +203,6 @@ export class Feed {
     });
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   private async drain(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500;
     for (;;) {
@@ -204,7 +213,8 @@ export class Feed {
       }
       if (!rows.length) return;
       const events = await this.opts.store.render(rows);
-      this.opts.deliver(events);
+      this.rooms?.deliver(events);
+      this.opts.observer?.delivered(events);
       this.marks.record(rows, this.position);
       this.advance(BigInt(rows[rows.length - 1].id));
       if (rows.length < batchSize) return;
@@ -221,7 +231,7 @@ export class Feed {
     this.opts.observer?.expired('gap');
     const lost = `events ${this.position + 1n}..${prunedUpto}`;
     this.opts.onError(new Error(`${lost} were pruned before this instance read them`), 'feed fell behind pruning');
-    this.opts.expireRooms();
+    this.rooms?.expire();
     this.marks.reset(prunedUpto);
     this.advance(prunedUpto);
   }

@@ -7,16 +7,16 @@ import type { RealtimeServer } from './socket.types';
  * campaign room (subscribe, unsubscribe, disconnect, a refreshed token with fewer
  * campaigns, an expired room) makes it enter or leave the room's presence.
  */
-export function trackPresence(io: RealtimeServer, presence: () => Presence): void {
+export function trackPresence(io: RealtimeServer, presence: Presence): void {
   const nsp = io.of('/');
   nsp.adapter.on('join-room', (room: string, id: string) => {
     const campaign = roomCampaign(room);
     const socket = nsp.sockets.get(id);
-    if (campaign && socket) presence().entered(id, socket.data.member, campaign);
+    if (campaign && socket) presence.entered(id, socket.data.member, campaign);
   });
   nsp.adapter.on('leave-room', (room: string, id: string) => {
     const campaign = roomCampaign(room);
-    if (campaign) presence().left(id, campaign);
+    if (campaign) presence.left(id, campaign);
   });
 }
 

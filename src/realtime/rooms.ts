@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { requireScope, sees } from '../auth/principal';
 import { NotFoundError } from '../errors';
+import { SerialQueue } from '../lib/serial';
 import type { ChangeEvent } from '../pubsub/event.store';
 import type { Feed } from '../pubsub/feed';
 import type { Presence } from '../presence/presence';
@@ -63,16 +64,11 @@ function flushed(socket: ChatSocket): Promise<void> {
  * connection never holds more than one replay, and an unsubscribe sent right after a
  * subscribe leaves the room that subscribe joins.
  */
-export function roomSubscriber(socket: ChatSocket, services: Services, feed: () => Feed, presence: () => Presence) {
-  let turn: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = turn.then(fn);
-    turn = run.catch(() => undefined);
-    return run;
-  };
+export function roomSubscriber(socket: ChatSocket, services: Services, feed: Feed, presence: Presence) {
+  const turns = new SerialQueue();
   return {
-    subscribe: (req: SubscribeRequest) => inTurn(() => subscribeOnce(socket, services, feed(), presence(), req)),
-    unsubscribe: (campaignId: string) => inTurn(async () => socket.leave(campaignRoom(campaignId))),
+    subscribe: (req: SubscribeRequest) => turns.run(() => subscribeOnce(socket, services, feed, presence, req)),
+    unsubscribe: (campaignId: string) => turns.run(async () => socket.leave(campaignRoom(campaignId))),
   };
 }
 

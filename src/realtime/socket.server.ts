@@ -16,8 +16,8 @@ import type { Ack, AckError, SubscribeRequest, TypingRequest } from '../protocol
 import { campaignRoom, roomCampaign } from './room.names';
 import type { ChatSocket, RealtimeServer } from './socket.types';
 import type { Presence } from '../presence/presence';
-import { trackPresence } from './presence.hooks';
-import { roomSubscriber } from './rooms';
+import { roomEmitter, trackPresence } from './presence.hooks';
+import { deliverTo, expireRooms, roomSubscriber } from './rooms';
 
 export type { ChatSocket, RealtimeServer } from './socket.types';
 
@@ -64,8 +64,10 @@ function handler<T extends object>(logger: Logger, fn: (payload: unknown) => Pro
 export interface RealtimeOptions {
   httpServer: HttpServer;
   services: Services;
-  feed: () => Feed;
-  presence: () => Presence;
+  feed: Feed;
+  presence: Presence;
+  /** Runs a handler with its cancel signal (the database's request scope). */
+  forRequest: <T>(signal: AbortSignal, fn: () => T) => T;
   logger: Logger;
   maxHttpBufferSize: number;
   verify?: Verifier;
@@ -84,8 +86,16 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
   });
   guardConnections(io, opts.verify, opts.limits, opts.trustProxy);
   trackPresence(io, opts.presence);
+  // the feed and presence were built first: this server is where what they hand out goes
+  opts.feed.attach({ deliver: deliverTo(io), expire: expireRooms(io) });
+  opts.presence.attach(roomEmitter(io));
 
   io.on('connection', (socket: ChatSocket) => {
+    // every statement a handler sends is cancelled when the connection goes, as a REST request's is
+    const gone = new AbortController();
+    socket.once('disconnect', () => gone.abort());
+    const on = <T extends object>(fn: (payload: unknown) => Promise<T>) =>
+      handler(logger, (payload) => opts.forRequest(gone.signal, () => fn(payload)));
     limitEvents(socket, opts.limits, logger);
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = args[args.length - 1];
@@ -94,40 +104,39 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
       }
     });
     const leaveHidden = leaveHiddenRooms(socket, roomCampaign);
-    socket.on('auth:refresh', handler(logger, enforceExpiry(socket, opts.verify, leaveHidden)));
+    socket.on('auth:refresh', on(enforceExpiry(socket, opts.verify, leaveHidden)));
     const rooms = roomSubscriber(socket, services, opts.feed, opts.presence);
     socket.on(
       'subscribe',
-      handler(logger, async (payload) => rooms.subscribe(validated<SubscribeRequest>(subscribeSchema, payload))),
+      on(async (payload) => rooms.subscribe(validated<SubscribeRequest>(subscribeSchema, payload))),
     );
     socket.on(
       'unsubscribe',
-      handler(logger, async (payload) => {
+      on(async (payload) => {
         await rooms.unsubscribe(validated<{ campaignId: string }>(unsubscribeSchema, payload).campaignId);
         return {};
       }),
     );
     socket.on(
       'chat:create',
-      handler(logger, async (payload) => {
-        const data = JSON.parse(await services.chats.create(validated(chatCreate, payload), socket.data.principal));
-        opts.presence().typing(data.campaign, socket.data.member, false); // sending a chat ends typing
-        return { data };
+      on(async (payload) => {
+        const { principal, member } = socket.data;
+        return { data: await services.chats.create(validated(chatCreate, payload), principal, member) };
       }),
     );
     socket.on(
       'typing',
-      handler(logger, async (payload) => {
+      on(async (payload) => {
         const { campaignId, typing } = validated<TypingRequest>(typingSchema, payload);
         if (!socket.rooms.has(campaignRoom(campaignId))) throw notSubscribed();
-        opts.presence().typing(campaignId, socket.data.member, typing);
+        opts.presence.typing(campaignId, socket.data.member, typing);
         return {};
       }),
     );
     socket.on(
       'data:create',
-      handler(logger, async (payload) => ({
-        data: JSON.parse(await services.datas.create(validated(dataCreate, payload), socket.data.principal)),
+      on(async (payload) => ({
+        data: await services.datas.create(validated(dataCreate, payload), socket.data.principal),
       })),
     );
   });

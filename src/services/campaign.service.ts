@@ -2,7 +2,9 @@ import { readable, requireScope, requireSees, sees, visibleCampaigns, type Princ
 import type { ServiceContext } from './context';
 import { NotFoundError } from '../errors';
 import type { Campaign } from '../models/campaign.model';
+import type { CampaignRep } from '../protocol';
 import type { CampaignInput } from '../schemas/campaign.schemas';
+import type { Rendered } from './rendered';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
 import { campaignFieldsJson, campaignJson } from './representation.sql';
 
@@ -19,17 +21,16 @@ export const CAMPAIGN_LIST: ListSpec = {
 };
 
 /** A campaign just created has no chats or datas yet: no second query needed. */
-const freshCampaignJson = (c: Campaign): string =>
-  JSON.stringify({
-    id: c.id,
-    title: c.title,
-    description: c.description,
-    status: c.status,
-    created_at: c.created_at.toISOString(),
-    updated_at: c.updated_at.toISOString(),
-    chats: [],
-    datas: [],
-  });
+const freshCampaign = (c: Campaign): CampaignRep => ({
+  id: c.id,
+  title: c.title,
+  description: c.description,
+  status: c.status,
+  created_at: c.created_at.toISOString(),
+  updated_at: c.updated_at.toISOString(),
+  chats: [],
+  datas: [],
+});
 
 export type CampaignService = ReturnType<typeof createCampaignService>;
 
@@ -46,12 +47,12 @@ export function createCampaignService({ sql, models: { Campaign } }: ServiceCont
       return sees(p, id) && (await Campaign.count({ where: { id } })) > 0;
     },
 
-    async create(input: CampaignInput, p: Principal): Promise<string> {
+    async create(input: CampaignInput, p: Principal): Promise<CampaignRep> {
       requireScope(p, 'admin');
-      return freshCampaignJson(await Campaign.create({ title: input.title as string, ...input }));
+      return freshCampaign(await Campaign.create({ title: input.title as string, ...input }));
     },
 
-    async update(id: string, input: CampaignInput, p: Principal): Promise<string> {
+    async update(id: string, input: CampaignInput, p: Principal): Promise<Rendered<CampaignRep>> {
       requireSees(p, id);
       requireScope(p, 'write');
       // an empty PATCH still touches the row, so updated_at advances as in the reference

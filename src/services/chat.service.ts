@@ -1,4 +1,5 @@
 import {
+  OPEN_PRINCIPAL,
   readable,
   requireScope,
   requireVisibleTarget,
@@ -8,7 +9,9 @@ import {
 } from '../auth/principal';
 import type { ServiceContext } from './context';
 import { invalidPk, NotFoundError, ValidationError } from '../errors';
+import type { ChatAuthor, ChatRep } from '../protocol';
 import type { ChatInput } from '../schemas/chat.schemas';
+import type { Rendered } from './rendered';
 import { createBatcher } from './batcher';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
 import { chatJson, isoUtc } from './representation.sql';
@@ -33,15 +36,17 @@ interface ChatRow {
 }
 
 /** A chat just created has no datas yet: its representation needs no second query. */
-const freshChatJson = (c: ChatRow): string =>
-  JSON.stringify({
-    id: c.id,
-    campaign: c.campaign_id,
-    author: c.author,
-    message: c.message,
-    created_at: c.created_at,
-    datas: [],
-  });
+const freshChat = (c: ChatRow): ChatRep => ({
+  id: c.id,
+  campaign: c.campaign_id,
+  author: c.author as ChatAuthor,
+  message: c.message,
+  created_at: c.created_at,
+  datas: [],
+});
+
+/** With a token the member is its subject; open mode has no member name behind a REST call. */
+const memberOf = (p: Principal): string | undefined => (p === OPEN_PRINCIPAL ? undefined : p.sub);
 
 const columns = ({ campaign, ...rest }: ChatInput) => ({
   ...rest,
@@ -75,14 +80,19 @@ interface NewChat {
 
 const missingCampaign = (c: NewChat) => invalidPk('campaign', c.campaign);
 
-export function createChatService({ sequelize, sql, models: { Chat, Data } }: ServiceContext) {
+export function createChatService(context: ServiceContext) {
+  const { sequelize, sql, models, typing, outsideRequest } = context;
+  const { Chat, Data } = models;
   /**
    * Chat creation is the hottest write, and every committing transaction that NOTIFYs
    * is serialised by Postgres: concurrent creates are batched into one statement (one
    * commit, one NOTIFY). Should a campaign vanish between the check and the insert, the
    * batch fails on its foreign key and each chat is retried alone to get its own answer.
+   * A batch serves many requests, so only the deadline cancels it, never one client leaving.
    */
-  const insertChat = createBatcher<NewChat, ChatRow>(async (items) => {
+  const insertChat = createBatcher<NewChat, ChatRow>((items) => outsideRequest(() => insertBatch(items)));
+
+  async function insertBatch(items: NewChat[]): Promise<(ChatRow | Error)[]> {
     if (items.length === 1) return [await insertOne(items[0])];
     try {
       const rows = await sql<ChatRow | { id: null }>(INSERT_MANY, [
@@ -95,7 +105,7 @@ export function createChatService({ sequelize, sql, models: { Chat, Data } }: Se
       if ((err as { code?: string }).code !== '23503') throw err;
       return Promise.all(items.map((c) => insertOne(c).catch((e: Error) => e)));
     }
-  });
+  }
 
   async function insertOne(c: NewChat): Promise<ChatRow | Error> {
     try {
@@ -119,7 +129,8 @@ export function createChatService({ sequelize, sql, models: { Chat, Data } }: Se
 
     get: (id: string, p: Principal) => readable(p) && getOne(sql, CHAT_LIST, id, visibleCampaigns(p)),
 
-    async create(input: ChatInput, p: Principal): Promise<string> {
+    /** Writing a chat ends its author's typing in that room (`member`: who wrote it, if known). */
+    async create(input: ChatInput, p: Principal, member = memberOf(p)): Promise<ChatRep> {
       requireVisibleTarget(p, 'campaign', input.campaign as string);
       requireScope(p, 'write');
       const chat = await insertChat({
@@ -127,10 +138,11 @@ export function createChatService({ sequelize, sql, models: { Chat, Data } }: Se
         author: input.author as string,
         message: input.message as string,
       });
-      return freshChatJson(chat);
+      if (member !== undefined) typing?.typing(chat.campaign_id, member, false);
+      return freshChat(chat);
     },
 
-    async update(id: string, input: ChatInput, p: Principal): Promise<string> {
+    async update(id: string, input: ChatInput, p: Principal): Promise<Rendered<ChatRep>> {
       await sequelize.transaction(async (transaction) => {
         const chat = await visibleChat(id, p, { transaction, lock: transaction.LOCK.UPDATE });
         requireScope(p, 'write');

@@ -11,6 +11,7 @@ import {
 import type { ServiceContext } from './context';
 import { invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { Data } from '../models/data.model';
+import type { DataRep } from '../protocol';
 import type { DataInput } from '../schemas/data.schemas';
 import { getOne, listPage, type ListParams, type ListSpec } from './list';
 import { dataCampaign, dataJson } from './representation.sql';
@@ -26,8 +27,13 @@ export const DATA_LIST: ListSpec = {
   campaignOf: dataCampaign('d'),
 };
 
-const toJson = (d: Data): string =>
-  JSON.stringify({ id: d.id, context: d.context, image: d.image, chat: d.chat_id, campaign: d.campaign_id });
+const toRep = (d: Data): DataRep => ({
+  id: d.id,
+  context: d.context,
+  image: d.image,
+  chat: d.chat_id,
+  campaign: d.campaign_id,
+});
 
 const columns = ({ chat, campaign, ...rest }: DataInput) => ({
   ...rest,
@@ -81,21 +87,21 @@ export function createDataService({ sequelize, sql, models: { Chat, Data } }: Se
 
     get: (id: string, p: Principal) => readable(p) && getOne(sql, DATA_LIST, id, visibleCampaigns(p)),
 
-    create: (input: DataInput, p: Principal): Promise<string> =>
+    create: (input: DataInput, p: Principal): Promise<DataRep> =>
       sequelize.transaction(async (transaction) => {
         requireOwner(await owner(input.chat ?? null, input.campaign ?? null, p, transaction), p);
         requireScope(p, 'write');
-        return toJson(await Data.create(columns(input), { transaction }));
+        return toRep(await Data.create(columns(input), { transaction }));
       }),
 
-    update: (id: string, input: DataInput, p: Principal): Promise<string> =>
+    update: (id: string, input: DataInput, p: Principal): Promise<DataRep> =>
       sequelize.transaction(async (transaction) => {
         const data = await visibleData(id, p, transaction);
         requireScope(p, 'write');
         const chat = input.chat !== undefined ? input.chat : data.chat_id;
         const campaign = input.campaign !== undefined ? input.campaign : data.campaign_id;
         requireOwner(await owner(chat, campaign, p, transaction), p);
-        return toJson(await data.update(columns(input), { transaction }));
+        return toRep(await data.update(columns(input), { transaction }));
       }),
 
     remove: (id: string, p: Principal): Promise<void> =>

@@ -3,10 +3,12 @@ import type { Database } from '../postgres/database';
 import { createCampaignService } from './campaign.service';
 import { createChatHistoryService } from './chat-history.service';
 import { createChatService } from './chat.service';
+import type { TypingPort } from './context';
 import { createDataService } from './data.service';
 
-export function createServices(db: Database) {
-  const context = { sql: db.sql, sequelize: db.sequelize, models: defineModels(db.sequelize) };
+export function createServices(db: Database, typing?: TypingPort) {
+  const { sql, sequelize, outsideRequest } = db;
+  const context = { sql, sequelize, outsideRequest, models: defineModels(sequelize), typing };
   return {
     campaigns: createCampaignService(context),
     chats: createChatService(context),

@@ -55,7 +55,7 @@ describe('concurrent chat creation (batched into shared statements)', () => {
     stop();
     expect(statements).toBeLessThan(10);
     expect(outcomes[7]).toMatchObject({ status: 'rejected', reason: { fields: { campaign: [expect.any(String)] } } });
-    const created = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [JSON.parse(o.value)] : []));
+    const created = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     expect(created.map((c) => c.message)).toEqual(
       Array.from({ length: 50 }, (_, i) => `b${i}`).filter((m) => m !== 'b7'),
     );
