@@ -4,91 +4,11 @@ import { campaignCreate, campaignDetailQuery, campaignListQuery, campaignUpdate 
 import { chatCreate, chatHistoryQuery, chatListQuery, chatUpdate } from '../schemas/chat.schemas';
 import { dataCreate, dataListQuery } from '../schemas/data.schemas';
 import { deliveryListQuery, webhookCreate, webhookListQuery, webhookUpdate } from '../schemas/webhook.schemas';
+import { COMPONENTS, uuid } from './openapi.components';
 
 type Json = Record<string, unknown>;
 
 const schemaOf = (s: Joi.Schema): Json => j2s(s).swagger as Json;
-
-const uuid = { type: 'string', format: 'uuid' };
-const ts = { type: 'string', format: 'date-time', readOnly: true };
-const data = {
-  type: 'object',
-  properties: {
-    id: uuid,
-    context: { type: 'string' },
-    image: { type: 'string' },
-    chat: { ...uuid, nullable: true },
-    campaign: { ...uuid, nullable: true },
-  },
-};
-const chat = {
-  type: 'object',
-  properties: {
-    id: uuid,
-    campaign: uuid,
-    author: { type: 'string' },
-    message: { type: 'string' },
-    created_at: ts,
-    datas: { type: 'array', items: { $ref: '#/components/schemas/Data' }, readOnly: true },
-  },
-};
-const campaign = {
-  type: 'object',
-  properties: {
-    id: uuid,
-    title: { type: 'string' },
-    description: { type: 'string' },
-    status: { type: 'string' },
-    created_at: ts,
-    updated_at: ts,
-    chats: { type: 'array', items: { $ref: '#/components/schemas/Chat' }, readOnly: true },
-    datas: { type: 'array', items: { $ref: '#/components/schemas/Data' }, readOnly: true },
-  },
-};
-
-const nullableTs = { ...ts, nullable: true };
-const webhookEndpoint = {
-  type: 'object',
-  properties: {
-    id: uuid,
-    url: { type: 'string' },
-    campaign: { ...uuid, nullable: true },
-    events: { type: 'array', items: { type: 'string' } },
-    active: { type: 'boolean' },
-    secret: { type: 'string', readOnly: true, description: 'Only in the answers of create and rotate.' },
-    created_at: ts,
-    updated_at: ts,
-    failing_since: nullableTs,
-    deactivated_at: nullableTs,
-    deactivated_reason: { type: 'string', nullable: true, readOnly: true },
-  },
-};
-const webhookDelivery = {
-  type: 'object',
-  properties: {
-    id: uuid,
-    cursor: { type: 'string' },
-    name: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'cancelled'] },
-    created_at: ts,
-    delivered_at: nullableTs,
-    next_attempt_at: nullableTs,
-    attempts: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          at: ts,
-          status_code: { type: 'integer', nullable: true },
-          duration_ms: { type: 'integer' },
-          error: { type: 'string', nullable: true },
-          response: { type: 'string', nullable: true },
-        },
-      },
-    },
-    payload: { type: 'object', description: 'The body sent: {id, cursor, name, campaign, data, created_at}.' },
-  },
-};
 
 /** Query parameters straight from the Joi list schemas that validate them. */
 function queryParameters(schema: Joi.Schema): Json[] {
@@ -168,13 +88,7 @@ export function openApiDocument(): Json {
       ...webhookPaths(),
     },
     components: {
-      schemas: {
-        Campaign: campaign,
-        Chat: chat,
-        Data: data,
-        WebhookEndpoint: webhookEndpoint,
-        WebhookDelivery: webhookDelivery,
-      },
+      schemas: COMPONENTS,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
     security: [{ bearer: [] }],

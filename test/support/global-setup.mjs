@@ -44,8 +44,8 @@ async function startEmbedded() {
 }
 
 /**
- * src/cli/bundle-client.ts and src/cli/bundle-console.ts, the same builds as `npm run build`'s, so the browser tests load what
- * the server would serve. In a child process: esbuild cannot find its binary when tsx
+ * src/cli/bundle.ts, the same builds as `npm run build`'s, so the browser tests load what the
+ * server would serve. In a child process: esbuild cannot find its binary when tsx
  * loads it inside this one.
  */
 const buildBundle = (script) =>
@@ -55,8 +55,7 @@ const buildBundle = (script) =>
       err ? reject(new Error(`building ${script} failed: ${stderr}`)) : resolve(),
     );
   });
-const buildBrowserBundles = () =>
-  Promise.all([buildBundle('src/cli/bundle-client.ts'), buildBundle('src/cli/bundle-console.ts')]);
+const buildBrowserBundles = () => buildBundle('src/cli/bundle.ts');
 
 export default async function globalSetup() {
   const bundled = buildBrowserBundles();
