@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { RefCounts } from '../lib/ref-counts';
 import { decodeMessage, type PresenceOp } from './presence.messages';
 import type { ConnectionRow, PresenceStore } from './presence.store';
+import { LocalSockets } from './local.sockets';
 import { PresenceWriter } from './presence.writer';
+import { RoomReadings, type Pending } from './room.readings';
 import { connectionKey, RoomViews, type PresenceChange, type PresenceEntry } from './room.views';
 import { Typing } from './typing';
 
@@ -27,9 +29,6 @@ export interface PresenceOptions {
   observer?: { sent(n: number): void; received(): void };
 }
 
-/** A remote operation that arrived while its room was being read, applied after the reading. */
-type Pending = { from: string; op: PresenceOp } | { gone: string };
-
 const campaignOf = (op: PresenceOp) => (op[0] === 't' ? op[1] : op[2]);
 
 /**
@@ -41,9 +40,8 @@ const campaignOf = (op: PresenceOp) => (op[0] === 't' ? op[1] : op[2]);
 export class Presence {
   readonly instance = randomUUID();
   private readonly views = new RoomViews();
-  /** This instance's sockets by room: socket id → member. */
-  private readonly local = new Map<string, Map<string, string>>();
-  private readonly reading = new Map<string, { token: object; pending: Pending[]; done: Promise<void> }>();
+  private readonly local = new LocalSockets();
+  private readonly readings: RoomReadings;
   private readonly holds = new RefCounts();
   private readonly writer: PresenceWriter;
   private readonly typers: Typing;
@@ -55,6 +53,12 @@ export class Presence {
   private stopped = false;
 
   constructor(private readonly opts: PresenceOptions) {
+    this.readings = new RoomReadings({
+      read: (campaigns) => opts.store.rooms(campaigns, this.instance),
+      settle: (campaign, rows, pending) => this.settle(campaign, rows, pending),
+      open: (campaign) => this.views.has(campaign),
+      onError: opts.onError,
+    });
     this.writer = new PresenceWriter({
       store: opts.store,
       instance: this.instance,
@@ -88,6 +92,7 @@ export class Presence {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.readings.stop();
     clearInterval(this.timer);
     this.typers.stop();
     await this.beating;
@@ -102,7 +107,7 @@ export class Presence {
   async prepare(campaign: string): Promise<() => void> {
     this.holds.add(campaign);
     this.open(campaign);
-    for (let r = this.reading.get(campaign); r; r = this.reading.get(campaign)) await r.done;
+    await this.readings.settled(campaign);
     let released = false;
     return () => {
       if (released) return;
@@ -124,8 +129,7 @@ export class Presence {
 
   /** A socket of this instance joined a campaign room. */
   entered(socketId: string, member: string, campaign: string): void {
-    const sockets = this.local.get(campaign) ?? new Map<string, string>();
-    this.local.set(campaign, sockets.set(socketId, member));
+    this.local.add(campaign, socketId, member);
     this.open(campaign);
     if (this.views.add(campaign, member, connectionKey(this.instance, socketId))) {
       this.emit(campaign, 'presence:join', { campaign, user: member }, [socketId]);
@@ -135,15 +139,13 @@ export class Presence {
 
   /** A socket of this instance left a campaign room (unsubscribe, disconnect, a narrower token, expiry). */
   left(socketId: string, campaign: string): void {
-    const sockets = this.local.get(campaign);
-    const member = sockets?.get(socketId);
-    if (!sockets || member === undefined) return;
-    sockets.delete(socketId);
+    const member = this.local.remove(campaign, socketId);
+    if (member === undefined) return;
     if (this.views.remove(campaign, member, connectionKey(this.instance, socketId))) {
       this.emit(campaign, 'presence:leave', { campaign, user: member }, []);
     }
     this.writer.push(['-', socketId, campaign, member]);
-    if (!this.socketsOf(campaign, member).length) this.typers.set(campaign, member, false);
+    if (!this.local.socketsOf(campaign, member).length) this.typers.set(campaign, member, false);
     this.closeIfUnused(campaign);
   }
 
@@ -166,15 +168,13 @@ export class Presence {
     for (const op of message.ops) {
       const campaign = campaignOf(op);
       if (!this.views.has(campaign)) continue;
-      const reading = this.reading.get(campaign);
-      if (reading) reading.pending.push({ from: message.from, op });
-      else this.apply(message.from, op);
+      if (!this.readings.defer(campaign, { from: message.from, op })) this.apply(message.from, op);
     }
   }
 
   /** The LISTEN connection is back: what was sent meanwhile is lost, so read every room afresh. */
   resync(): void {
-    this.read(this.views.campaigns());
+    this.readings.start(this.views.campaigns());
   }
 
   private tick(): void {
@@ -189,31 +189,25 @@ export class Presence {
   /** Our row was missing (first start, or we were swept): write our connections again. */
   private async beat(): Promise<void> {
     if (!(await this.opts.store.heartbeat(this.instance))) return;
-    for (const [campaign, sockets] of this.local) {
-      for (const [socketId, member] of sockets) this.writer.push(['+', socketId, campaign, member]);
-    }
+    for (const [campaign, socketId, member] of this.local.all()) this.writer.push(['+', socketId, campaign, member]);
   }
 
   private open(campaign: string): void {
     if (this.views.has(campaign)) return;
     this.views.open(campaign);
-    this.read([campaign]);
+    this.readings.start([campaign]);
   }
 
   private closeIfUnused(campaign: string): void {
-    if (this.holds.has(campaign) || this.local.get(campaign)?.size) return;
-    this.local.delete(campaign);
+    if (this.holds.has(campaign) || this.local.occupied(campaign)) return;
+    this.local.forget(campaign);
     this.views.close(campaign);
-    this.reading.delete(campaign);
-  }
-
-  private socketsOf(campaign: string, member: string): string[] {
-    return [...(this.local.get(campaign) ?? [])].filter(([, m]) => m === member).map(([id]) => id);
+    this.readings.forget(campaign);
   }
 
   private show(campaign: string, member: string, typing: boolean): void {
     // never to the member's own connections, wherever they are
-    this.emit(campaign, 'typing', { campaign, user: member, typing }, this.socketsOf(campaign, member));
+    this.emit(campaign, 'typing', { campaign, user: member, typing }, this.local.socketsOf(campaign, member));
   }
 
   private announce(changes: PresenceChange[]): void {
@@ -231,36 +225,17 @@ export class Presence {
   }
 
   private dropInstance(instance: string): void {
-    for (const reading of this.reading.values()) reading.pending.push({ gone: instance });
-    const settled = this.views.campaigns().filter((c) => !this.reading.has(c));
+    this.readings.deferAll({ gone: instance });
+    const settled = this.views.campaigns().filter((c) => !this.readings.underway(c));
     this.announce(this.views.dropInstance(instance, settled));
   }
 
-  /** Reads these rooms from the table; operations arriving meanwhile wait for the result. */
-  private read(campaigns: string[]): void {
-    if (!campaigns.length || this.stopped) return;
-    const token = {};
-    const done = this.opts.store.rooms(campaigns, this.instance).then(
-      (rows) => this.readDone(campaigns, token, rows),
-      (err) => {
-        this.opts.onError(err, 'reading presence failed');
-        this.readDone(campaigns, token, undefined);
-        setTimeout(() => this.read(campaigns.filter((c) => this.views.has(c))), 1_000).unref();
-      },
-    );
-    for (const campaign of campaigns) this.reading.set(campaign, { token, pending: [], done });
-  }
-
-  private readDone(campaigns: string[], token: object, rows: ConnectionRow[] | undefined): void {
-    for (const campaign of campaigns) {
-      const reading = this.reading.get(campaign);
-      if (reading?.token !== token) continue; // closed, or a newer reading is under way
-      this.reading.delete(campaign);
-      if (rows) this.announce(this.views.replace(campaign, this.entries(campaign, rows)));
-      for (const p of reading.pending) {
-        if ('gone' in p) this.announce(this.views.dropInstance(p.gone, [campaign]));
-        else this.apply(p.from, p.op);
-      }
+  /** A room's reading is over: who is in it now, then what arrived meanwhile. */
+  private settle(campaign: string, rows: ConnectionRow[] | undefined, pending: Pending[]): void {
+    if (rows) this.announce(this.views.replace(campaign, this.entries(campaign, rows)));
+    for (const p of pending) {
+      if ('gone' in p) this.announce(this.views.dropInstance(p.gone, [campaign]));
+      else this.apply(p.from, p.op);
     }
   }
 
@@ -269,7 +244,7 @@ export class Presence {
     const theirs = rows
       .filter((r) => r.campaign_id === campaign)
       .map((r) => ({ member: r.member, key: connectionKey(r.instance, r.socket_id) }));
-    const ours = [...(this.local.get(campaign) ?? [])].map(([socketId, member]) => ({
+    const ours = this.local.sockets(campaign).map(([socketId, member]) => ({
       member,
       key: connectionKey(this.instance, socketId),
     }));
