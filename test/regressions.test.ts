@@ -6,22 +6,13 @@ import { createChatHistoryService } from '../src/services/chat-history.service';
 import { startApp, testConfig } from './support/app';
 import { createTestDatabase, sql } from './support/db';
 import { api } from './support/http';
-import {
-  connectWithToken,
-  eventually,
-  openClient,
-  request,
-  sleep,
-  subscribe,
-  type ClientSocket,
-} from './support/sockets';
+import { closeSockets, eventually, open, request, sleep, subscriber, type Received } from './support/sockets';
 import { bearer, jwtConfig, token } from './support/tokens';
 
 let url: string;
 let app: App; // open mode
 let secured: App; // JWT mode
 let admin: Record<string, string>;
-const sockets: ClientSocket[] = [];
 beforeAll(async () => {
   url = await createTestDatabase();
   [app, secured] = await Promise.all([
@@ -33,10 +24,8 @@ beforeAll(async () => {
   ]);
   admin = bearer(await token({ sub: 'root', scope: 'admin' }));
 });
-afterAll(async () => {
-  sockets.forEach((s) => s.disconnect());
-  await Promise.all([app.stop(), secured.stop()]);
-});
+afterEach(closeSockets);
+afterAll(() => Promise.all([app.stop(), secured.stop()]));
 
 const campaign = async () =>
   (await api(app).post('/api/campaigns/').send({ title: 'c' }).expect(201)).body.id as string;
@@ -44,17 +33,12 @@ const chat = async (campaignId: string, message = 'm') =>
   (await api(app).post('/api/chats/').send({ campaign: campaignId, author: 'human', message }).expect(201)).body as {
     id: string;
   };
-async function client(target: App, campaignId?: string) {
-  const c = await openClient(target);
-  sockets.push(c.socket);
-  if (campaignId) await subscribe(c.socket, campaignId);
-  return c;
-}
+const has = (received: Received[], id: string) => received.some((r) => r.event.data.id === id);
 
 it('moving a chat to another campaign succeeds: the old room sees it go, the new one sees it arrive', async () => {
   const [a, b] = [await campaign(), await campaign()];
-  const onA = await client(app, a);
-  const onB = await client(app, b);
+  const onA = await subscriber(app, a);
+  const onB = await subscriber(app, b);
   const moved = await chat(a);
   // delivered before the move: a row that has moved on by delivery is skipped in its old room
   await eventually(() => onA.received.length === 1);
@@ -66,51 +50,51 @@ it('moving a chat to another campaign succeeds: the old room sees it go, the new
 
 it('a replay never shows a room the current state of a row that moved to another campaign', async () => {
   const [a, b] = [await campaign(), await campaign()];
-  const first = await client(app, a);
+  const first = await subscriber(app, a);
   await chat(a, 'anchor');
   await eventually(() => first.received.length === 1);
   const since = first.received[0].event.cursor;
-  first.socket.disconnect();
+  first.close();
   const data = (await api(app).post('/api/datas/').send({ campaign: a, context: 'public' }).expect(201)).body;
   await api(app).patch(`/api/datas/${data.id}/`).send({ campaign: b }).expect(200);
   await api(app).patch(`/api/datas/${data.id}/`).send({ context: 'SECRET of B' }).expect(200);
-  const back = await client(app);
-  await subscribe(back.socket, a, since);
-  await eventually(() => back.received.length >= 1); // replayed, or live if the feed was behind
-  await sleep(300);
+  const back = await open(app);
+  await back.subscribe(a, since);
+  // replayed, or live if the feed was behind; either way before the sentinel, written after it
+  const sentinel = await chat(a, 'sentinel');
+  await eventually(() => has(back.received, sentinel.id));
   expect(JSON.stringify(back.received)).not.toContain('SECRET');
-  expect(back.received.map((r) => r.name)).toEqual(['data:deleted']);
+  expect(back.received.map((r) => r.name)).toEqual(['data:deleted', 'chat:created']);
 });
 
 it('refused handshakes do not use up the per-IP connection allowance', async () => {
-  for (let i = 0; i < 5; i++) await expect(connectWithToken(secured, 'bad')).rejects.toThrow();
-  const good = await connectWithToken(secured, await token({}));
-  sockets.push(good);
-  expect(good.connected).toBe(true);
+  for (let i = 0; i < 5; i++) await expect(open(secured, { token: 'bad' })).rejects.toThrow();
+  const good = await open(secured, { token: await token({}) });
+  expect(good.socket.connected).toBe(true);
 });
 
 it('a token valid for 30 days is not disconnected at once', async () => {
-  const s = await connectWithToken(secured, await token({ ttl: '30d' }));
-  sockets.push(s);
-  await sleep(300);
-  expect(s.connected).toBe(true);
-  s.disconnect();
+  const room = await campaign();
+  // a subscribe and a chat take many event-loop turns: an expiry "at once" would have cut it off
+  const s = await subscriber(secured, room, { token: await token({ ttl: '30d' }) });
+  const written = await chat(room);
+  await eventually(() => has(s.received, written.id));
+  expect(s.socket.connected).toBe(true);
 });
 
 it('auth:refresh to fewer campaigns racing a subscribe never leaves the socket in the revoked room', async () => {
   const [a, b] = [await campaign(), await campaign()];
-  const s = await connectWithToken(secured, await token({ campaigns: [a, b] }));
-  sockets.push(s);
-  const got: string[] = [];
-  s.on('chat:created', (e) => got.push(e.campaign));
+  const s = await open(secured, { token: await token({ campaigns: [a, b] }) });
   await Promise.all([
-    request(s, 'subscribe', { campaignId: b }),
-    request(s, 'auth:refresh', { token: await token({ campaigns: [a] }) }),
+    request(s.socket, 'subscribe', { campaignId: b }),
+    request(s.socket, 'auth:refresh', { token: await token({ campaigns: [a] }) }),
   ]);
+  // the sentinel, in a room it may still see: one instance delivers every room in commit order
+  await s.subscribe(a);
   await chat(b);
-  await sleep(400);
-  expect(got).toEqual([]);
-  s.disconnect();
+  const sentinel = await chat(a);
+  await eventually(() => has(s.received, sentinel.id));
+  expect(s.received.map((r) => r.event.campaign)).toEqual([a]);
 });
 
 it('history cursors Postgres would reject are a 400, not a 500', async () => {
@@ -173,12 +157,18 @@ it('a transaction waiting on a lock holds the newest page back however long it w
     await waiter.query('BEGIN');
     const waiting = waiter.query('SELECT pg_advisory_lock(4711)'); // then it may insert, with its start time
     const pid = (waiter as unknown as { processID: number }).processID;
-    for (let waits = false; !waits; await sleep(20)) {
-      const [row] = await sql(url, `SELECT wait_event_type = 'Lock' AS waits FROM pg_stat_activity WHERE pid = $1`, [
-        pid,
-      ]);
-      waits = (row as { waits: boolean }).waits;
-    }
+    await eventually(
+      async () =>
+        (
+          await sql<{ waits: boolean }>(
+            url,
+            `SELECT wait_event_type = 'Lock' AS waits FROM pg_stat_activity WHERE pid = $1`,
+            [pid],
+          )
+        )[0].waits,
+      15_000,
+      'the waiter to wait on the lock',
+    );
     await chat(a, 'behind the waiter');
     expect(await history(a, 0)).toEqual([]);
     await holder.query('SELECT pg_advisory_unlock(4711)');
@@ -208,7 +198,7 @@ it('a malformed Host header is a 400, and a malformed percent-escape in an id a 
 });
 
 it('a socket event without a payload, or with an unknown name, still gets an acknowledgement', async () => {
-  const { socket } = await client(app);
+  const { socket } = await open(app);
   const noPayload = await (socket.timeout(2000) as unknown as { emitWithAck(e: string): Promise<unknown> }).emitWithAck(
     'subscribe',
   );
@@ -217,19 +207,20 @@ it('a socket event without a payload, or with an unknown name, still gets an ack
 });
 
 it('an unsubscribe sent right after a subscribe leaves the room that subscribe joined', async () => {
-  const room = await campaign();
-  const c = await client(app);
+  const [room, beacon] = [await campaign(), await campaign()];
+  const c = await open(app);
   // not awaited in between: the subscribe's replay may still be running when unsubscribe arrives
   const [subscribed, unsubscribed] = await Promise.all([
     request(c.socket, 'subscribe', { campaignId: room, since: '0' }),
     request(c.socket, 'unsubscribe', { campaignId: room }),
   ]);
   expect([subscribed.ok, unsubscribed.ok]).toEqual([true, true]);
-  const watcher = await client(app, room);
+  // the sentinel, in a room it is in: one instance delivers every room in commit order
+  await c.subscribe(beacon);
   await chat(room, 'after');
-  await eventually(() => watcher.received.length === 1);
-  await sleep(200);
-  expect(c.received).toEqual([]);
+  const sentinel = await chat(beacon, 'sentinel');
+  await eventually(() => has(c.received, sentinel.id));
+  expect(c.received.map((r) => r.event.data.id)).toEqual([sentinel.id]);
 });
 
 it('a subscribed client loading the newest page (?live=1) gets a chat committed while an older transaction is open', async () => {

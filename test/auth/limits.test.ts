@@ -3,25 +3,18 @@ import type { Config } from '../../src/config';
 import { startApp, testConfig } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { api } from '../support/http';
-import { connectWithToken, eventually, request, type ClientSocket } from '../support/sockets';
+import { closeSockets, eventually, open, request } from '../support/sockets';
 import { bearer, jwtConfig, token } from '../support/tokens';
 
 let url: string;
-const sockets: ClientSocket[] = [];
 beforeAll(async () => {
   url = await createTestDatabase();
 });
-afterAll(() => sockets.forEach((s) => s.disconnect()));
+afterEach(closeSockets);
 
 const limits = (overrides: Partial<Config['rateLimits']>): Partial<Config> => ({
   rateLimits: { ...testConfig(url).rateLimits, ...overrides },
 });
-
-async function open(app: App, authToken?: string): Promise<ClientSocket> {
-  const socket = await connectWithToken(app, authToken);
-  sockets.push(socket);
-  return socket;
-}
 
 describe('REST rate limits', () => {
   let app: App;
@@ -42,10 +35,10 @@ describe('REST rate limits', () => {
   });
 
   it('without a token the budget is per IP', async () => {
-    const open = await startApp(url, limits({ readsPerMinute: 1 }));
-    await api(open).get('/api/').expect(200);
-    await api(open).get('/api/').expect(429);
-    await open.stop();
+    const anonymous = await startApp(url, limits({ readsPerMinute: 1 }));
+    await api(anonymous).get('/api/').expect(200);
+    await api(anonymous).get('/api/').expect(429);
+    await anonymous.stop();
   });
 });
 
@@ -53,13 +46,13 @@ describe('socket limits', () => {
   it('an event over the per-connection budget gets rate_limited; sustained abuse is disconnected', async () => {
     const app = await startApp(url, limits({ socketEventsPerSecond: 2, socketStrikes: 3 }));
     const campaign = (await api(app).post('/api/campaigns/').send({ title: 'c' }).expect(201)).body.id;
-    const socket = await open(app);
+    const { socket } = await open(app);
     const acks = await Promise.all([1, 2, 3].map(() => request(socket, 'subscribe', { campaignId: campaign })));
     expect(acks.filter((a) => a.ok)).toHaveLength(2);
     expect(acks.filter((a) => !a.ok)).toEqual([
       { ok: false, error: { code: 'rate_limited', message: expect.any(String) } },
     ]);
-    const bystander = await open(app);
+    const { socket: bystander } = await open(app);
     for (let i = 0; i < 10; i++) socket.emit('subscribe', { campaignId: campaign }, () => undefined);
     await eventually(() => !socket.connected, 5000, 'abuser disconnected');
     expect(bystander.connected).toBe(true);
@@ -71,7 +64,7 @@ describe('socket limits', () => {
     await open(app);
     const second = await open(app);
     await expect(open(app)).rejects.toThrow('Too many connections from this address.');
-    second.disconnect();
+    second.close();
     await eventually(() => app.io.engine.clientsCount === 1, 5000, 'the slot to be released');
     await expect(open(app)).resolves.toBeTruthy();
     await app.stop();
@@ -80,8 +73,8 @@ describe('socket limits', () => {
   it('a payload over the message size limit is refused without affecting other clients', async () => {
     const app = await startApp(url, { socketMaxBufferBytes: 10_000 });
     const campaign = (await api(app).post('/api/campaigns/').send({ title: 'c' }).expect(201)).body.id;
-    const big = await open(app);
-    const other = await open(app);
+    const { socket: big } = await open(app);
+    const { socket: other } = await open(app);
     // no acknowledgement: the server drops the connection instead of answering
     (big as unknown as { emit(e: string, p: unknown): void }).emit('chat:create', {
       campaign,

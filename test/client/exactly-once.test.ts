@@ -4,10 +4,10 @@ import type { RoomEvent, RoomState } from '../../src/client';
 import { startApp } from '../support/app';
 import { createDatabaseIn, startCluster, type Cluster } from '../support/cluster';
 import { sql } from '../support/db';
-import { createCampaign } from '../support/http';
+import { createCampaign, postChat } from '../support/http';
 import { portOf, startProxy, type TcpProxy } from '../support/proxy';
 import { eventually } from '../support/sockets';
-import { chatClient, closeClients, committedChats, createdIds, dbChats, inCommitOrder, postChat } from './support';
+import { chatClient, closeClients, committedChats, createdIds, dbChats, inCommitOrder } from './support';
 
 let cluster: Cluster;
 let url: string;

@@ -1,9 +1,9 @@
 import type { App } from '../../src/app';
 import { freshApp } from '../support/app';
 import { sql } from '../support/db';
-import { createCampaign } from '../support/http';
+import { createCampaign, postChat } from '../support/http';
 import { eventually } from '../support/sockets';
-import { chatClient, closeClients, dbChats, postChat } from './support';
+import { chatClient, closeClients, dbChats } from './support';
 
 let app: App;
 let url: string;

@@ -1,11 +1,8 @@
-import type { App } from '../../src/app';
 import { ChatClient } from '../../src/client';
 import type { ChatClientOptions, RoomEvent } from '../../src/client';
 import { sql } from '../support/db';
-import { api } from '../support/http';
-import { sleep } from '../support/sockets';
 
-/** A client that reconnects quickly, as tests need; closed by closeAll(). */
+/** A client that reconnects quickly, as tests need; closed by closeClients(). */
 const clients: ChatClient[] = [];
 export function chatClient(opts: ChatClientOptions): ChatClient {
   const client = new ChatClient({ reconnectionDelay: 100, reconnectionDelayMax: 1000, ...opts });
@@ -34,17 +31,3 @@ export const createdIds = (events: RoomEvent[]) =>
 /** Cursors strictly increasing: every event once, in commit order. */
 export const inCommitOrder = (events: RoomEvent[]) =>
   events.every((e, i) => i === 0 || BigInt(e.cursor) > BigInt(events[i - 1].cursor));
-
-/** Posts a chat, retrying through outages (503s, refused connections) until it lands. */
-export async function postChat(app: App, campaign: string, message: string, headers: Record<string, string> = {}) {
-  for (;;) {
-    const res = await api(app)
-      .post('/api/chats/')
-      .set(headers)
-      .send({ campaign, author: 'human', message })
-      .catch(() => undefined);
-    if (res?.status === 201) return res.body as { id: string };
-    expect([undefined, 503]).toContain(res?.status);
-    await sleep(50);
-  }
-}

@@ -1,4 +1,5 @@
 import { sql } from '../support/db';
+import { eventually } from '../support/sockets';
 import {
   campaignWithChats,
   liveStatus,
@@ -6,7 +7,6 @@ import {
   messages,
   openConsole,
   screenshot,
-  until,
   WAIT,
   consoleSuite,
 } from './support';
@@ -38,7 +38,12 @@ it('a 5,000-chat room scrolls to its start through paging, and still takes input
     const loaded = await loadedCount();
     // to the top of the scrolling list around the log, as a person scrolling up would
     await messages(page).evaluate((log) => log.parentElement?.scrollTo({ top: 0 }));
-    await until(async () => (await loadedCount()) > loaded || (await start.count()) > 0, WAIT);
+    await eventually(
+      async () => (await loadedCount()) > loaded || (await start.count()) > 0,
+      WAIT,
+      'the next page',
+      50,
+    );
   }
   const pagedMs = Date.now() - began;
   expect(await items.count()).toBe(5_000);

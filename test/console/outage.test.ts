@@ -2,8 +2,7 @@ import type { Browser } from 'playwright-core';
 import type { App } from '../../src/app';
 import { freshApp, startApp } from '../support/app';
 import { sql } from '../support/db';
-import { createCampaign, createChat } from '../support/http';
-import { postChat } from '../client/support';
+import { createCampaign, createChat, postChat } from '../support/http';
 import { chatCount, launch, liveStatus, message, messages, openConsole } from './support';
 
 let page1: App;

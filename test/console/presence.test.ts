@@ -1,6 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { createCampaign } from '../support/http';
-import { liveStatus, openConsole, screenshot, until, consoleSuite } from './support';
+import { eventually } from '../support/sockets';
+import { liveStatus, openConsole, screenshot, WAIT, consoleSuite } from './support';
 
 const suite = consoleSuite();
 
@@ -33,8 +34,8 @@ it('two named pages in a room see each other, see the other typing, and see it l
 
   const b = await join(room, 'bob');
   // each sees both, and no anonymous connection left over from before the rename
-  await until(async () => (await members(a.page)).join() === 'alice,bob');
-  await until(async () => (await members(b.page)).join() === 'alice,bob');
+  await eventually(async () => (await members(a.page)).join() === 'alice,bob', WAIT, 'both members on page A', 50);
+  await eventually(async () => (await members(b.page)).join() === 'alice,bob', WAIT, 'both members on page B', 50);
   await screenshot(b.page, 'presence');
 
   // alice types: bob is told, alice is not
@@ -57,7 +58,7 @@ it('two named pages in a room see each other, see the other typing, and see it l
   // bob closes his tab: alice sees him go
   expect(b.errors).toEqual([]);
   await b.page.close();
-  await until(async () => (await members(a.page)).join() === 'alice');
+  await eventually(async () => (await members(a.page)).join() === 'alice', WAIT, 'bob gone from page A', 50);
   expect(a.errors).toEqual([]);
   await a.page.close();
 }, 90_000);

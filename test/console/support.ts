@@ -78,15 +78,6 @@ export const message = (page: Page, text: string): Locator =>
 
 export const liveStatus = (page: Page): Locator => page.getByRole('status').filter({ hasText: 'Live' });
 
-/** Until `check` holds (the database catching up with a page, say), or fails after `ms`. */
-export async function until(check: () => Promise<boolean>, ms = WAIT): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export const chatCount = async (url: string, campaign: string): Promise<number> =>
   Number((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM chats WHERE campaign_id = $1', [campaign]))[0].n);
 

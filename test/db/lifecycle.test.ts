@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startApp } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { freePort } from '../support/ports';
+import { eventually } from '../support/sockets';
 
 describe('graceful stop', () => {
   it('finishes a request in flight, then refuses new connections', async () => {
@@ -66,11 +67,8 @@ describe('the server process', () => {
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
     try {
-      const deadline = Date.now() + 60_000;
-      while (!out.includes('listening on')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await eventually(() => out.includes('listening on') || child.exitCode !== null, 60_000, 'the server', 100);
+      if (child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
       expect(out).toContain(`http://localhost:${port}/api/`);
       expect(out).toMatch(/API is OPEN/); // development mode says so
       const created = await fetch(`http://127.0.0.1:${port}/api/campaigns/`, {

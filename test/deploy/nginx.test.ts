@@ -1,14 +1,13 @@
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { io as connect } from 'socket.io-client';
 import { createApp, type App } from '../../src/app';
 import type { Config } from '../../src/config';
 import { testConfig } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { api, createCampaign } from '../support/http';
 import { startNginx, type Nginx } from '../support/nginx';
-import { eventually, subscribe, type ClientSocket } from '../support/sockets';
+import { closeSockets, eventually, open } from '../support/sockets';
 
 /** A GET through nginx from a given loopback source address (127.0.0.2 is not nginx's). */
 function getFrom(base: string, path: string, localAddress: string): Promise<{ status: number; body: string }> {
@@ -43,36 +42,31 @@ describe('behind nginx with the shipped configuration', () => {
     await Promise.all([a.start(), b.start()]);
     nginx = await startNginx([new URL(a.url).host, new URL(b.url).host]);
   }, 30_000);
+  afterEach(closeSockets);
   afterAll(async () => {
     await nginx?.stop();
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  const open = async (transports: string[]): Promise<ClientSocket> => {
-    const socket: ClientSocket = connect(nginx.url, { transports, reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  };
-
   it('a polling-first client and a websocket-only client both subscribe and receive', async () => {
     const campaign = await createCampaign(a);
-    const polling = await open(['polling', 'websocket']);
-    const websocket = await open(['websocket']);
-    const got: Record<string, string[]> = { polling: [], websocket: [] };
-    polling.on('chat:created', (e) => got.polling.push(e.data.message));
-    websocket.on('chat:created', (e) => got.websocket.push(e.data.message));
-    await subscribe(polling, campaign.id);
-    await subscribe(websocket, campaign.id);
+    const polling = await open(nginx, {}, ['polling', 'websocket']);
+    const websocket = await open(nginx, {}, ['websocket']);
+    await polling.subscribe(campaign.id);
+    await websocket.subscribe(campaign.id);
     // written straight to each instance, so both instances' fan-out is crossed
     await api(a).post('/api/chats/').send({ campaign: campaign.id, author: 'human', message: 'one' }).expect(201);
     await api(b).post('/api/chats/').send({ campaign: campaign.id, author: 'ai', message: 'two' }).expect(201);
-    await eventually(() => got.polling.length === 2 && got.websocket.length === 2, 10_000, 'delivery via nginx');
-    expect(got).toEqual({ polling: ['one', 'two'], websocket: ['one', 'two'] });
-    polling.close();
-    websocket.close();
+    const messages = (s: typeof polling) => s.received.map((r) => r.event.data.message);
+    await eventually(
+      () => polling.received.length === 2 && websocket.received.length === 2,
+      10_000,
+      'delivery via nginx',
+    );
+    expect({ polling: messages(polling), websocket: messages(websocket) }).toEqual({
+      polling: ['one', 'two'],
+      websocket: ['one', 'two'],
+    });
   });
 
   it('REST works through it, with next links on the address the client used', async () => {

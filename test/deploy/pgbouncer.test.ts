@@ -4,7 +4,9 @@ import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { api, createCampaign } from '../support/http';
 import { startPgBouncer, type Bouncer } from '../support/pgbouncer';
-import { eventually, openClient, subscribe } from '../support/sockets';
+import { closeSockets, eventually, open } from '../support/sockets';
+
+afterEach(closeSockets);
 
 describe('behind PgBouncer in transaction mode', () => {
   let direct: string;
@@ -28,8 +30,8 @@ describe('behind PgBouncer in transaction mode', () => {
 
   it('concurrent load through the pooler gives no 5xx, and rooms still get every chat', async () => {
     const campaign = await createCampaign(a, { title: 'pooled' });
-    const sub = await openClient(b);
-    await subscribe(sub.socket, campaign.id);
+    const sub = await open(b);
+    await sub.subscribe(campaign.id);
     const statuses: number[] = [];
     const worker = async (w: number) => {
       for (let i = 0; i < 8; i++) {
@@ -53,7 +55,6 @@ describe('behind PgBouncer in transaction mode', () => {
     expect(statuses).toHaveLength(32 * 8 * 2);
     await eventually(() => sub.received.length === 32 * 8, 15_000, 'every chat delivered');
     expect(new Set(sub.received.map((r) => r.event.data.id)).size).toBe(32 * 8);
-    sub.socket.disconnect();
   }, 60_000);
 
   it('the deadline still cancels a statement through the pooler', async () => {

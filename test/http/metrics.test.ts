@@ -2,7 +2,9 @@ import type { App } from '../../src/app';
 import { freshApp, startApp } from '../support/app';
 import { sql } from '../support/db';
 import { api, createCampaign } from '../support/http';
-import { eventually, openClient, subscribe } from '../support/sockets';
+import { closeSockets, eventually, open } from '../support/sockets';
+
+afterEach(closeSockets);
 
 const scrape = async (app: App) => (await api(app).get('/metrics').expect(200)).text;
 
@@ -24,8 +26,8 @@ describe('GET /metrics', () => {
 
   it('exposes process, HTTP, socket, room, delivery, pool and events-log metrics under one prefix', async () => {
     const campaign = await createCampaign(a);
-    const sub = await openClient(a);
-    await subscribe(sub.socket, campaign.id);
+    const sub = await open(a);
+    await sub.subscribe(campaign.id);
     await api(b).post('/api/chats/').send({ campaign: campaign.id, author: 'human', message: 'hi' }).expect(201);
     await eventually(() => sub.received.length === 1, 10_000, 'delivery');
     await api(a).get('/api/campaigns/').expect(200);
@@ -46,22 +48,21 @@ describe('GET /metrics', () => {
     expect(value(text, 'chat_events_log_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^chat_process_cpu_user_seconds_total /m);
     expect(text).not.toMatch(/^(?!#)(?!chat_)\w+/m); // every sample carries the prefix
-    sub.socket.disconnect();
   });
 
   it('measures delivery lag from commit, replays and their sizes, and cursor_expired answers', async () => {
     const campaign = await createCampaign(a);
-    const first = await openClient(a);
-    const { cursor } = await subscribe(first.socket, campaign.id);
+    const first = await open(a);
+    const { cursor } = await first.subscribe(campaign.id);
     for (const message of ['x', 'y']) {
       await api(a).post('/api/chats/').send({ campaign: campaign.id, author: 'human', message }).expect(201);
     }
     await eventually(() => first.received.length === 2, 10_000, 'delivery');
-    const resumed = await openClient(a);
-    expect((await subscribe(resumed.socket, campaign.id, cursor)).replayed).toBe(2);
+    const resumed = await open(a);
+    expect((await resumed.subscribe(campaign.id, cursor)).replayed).toBe(2);
     await sql(url, 'UPDATE events_pruned SET upto = (SELECT max(id) FROM events)');
-    const late = await openClient(a);
-    await expect(subscribe(late.socket, campaign.id, cursor)).rejects.toThrow(/cursor_expired/);
+    const late = await open(a);
+    await expect(late.subscribe(campaign.id, cursor)).rejects.toThrow(/cursor_expired/);
 
     const text = await scrape(a);
     expect(value(text, 'chat_event_delivery_lag_seconds_count')).toBeGreaterThanOrEqual(3);
@@ -71,7 +72,6 @@ describe('GET /metrics', () => {
     expect(value(text, 'chat_replay_events_count')).toBe(1);
     expect(value(text, 'chat_replay_events_sum')).toBe(2);
     expect(value(text, 'chat_cursor_expired_total{reason="cursor"}')).toBe(1);
-    for (const c of [first, resumed, late]) c.socket.disconnect();
   });
 
   it('counts listener reconnects', async () => {

@@ -2,19 +2,16 @@ import type { App } from '../../src/app';
 import { startApp } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { api } from '../support/http';
-import { member, roster, type MemberSocket } from '../support/presence';
-import { eventually, request } from '../support/sockets';
+import { roster } from '../support/presence';
+import { closeSockets, eventually, open, request, type TestSocket } from '../support/sockets';
 import { bearer, jwtConfig, token } from '../support/tokens';
 
 let a: App, b: App;
 let c1: string, c2: string;
-const opened: MemberSocket[] = [];
 
-async function open(app: App, sub: string, campaigns: string[]): Promise<MemberSocket> {
-  const m = await member(app, { token: await token({ sub, campaigns, scope: 'write' }) });
-  opened.push(m);
-  return m;
-}
+/** A member `sub` whose token allows writing to `campaigns`. */
+const member = async (app: App, sub: string, campaigns: string[]): Promise<TestSocket> =>
+  open(app, { token: await token({ sub, campaigns, scope: 'write' }) });
 
 beforeAll(async () => {
   const url = await createTestDatabase();
@@ -24,14 +21,14 @@ beforeAll(async () => {
     (await api(a).post('/api/campaigns/').set(admin).send({ title }).expect(201)).body.id as string;
   [c1, c2] = [await create('one'), await create('two')];
 }, 60_000);
-afterEach(() => opened.splice(0).forEach((m) => m.close()));
+afterEach(closeSockets);
 afterAll(() => Promise.all([a, b].map((app) => app?.stop())));
 
 describe('presence and authorization', () => {
   it('with a token the member is its sub, and the presence of a campaign outside its set is never seen', async () => {
-    const alice = await open(a, 'alice', [c1]);
+    const alice = await member(a, 'alice', [c1]);
     expect(roster((await alice.subscribe(c1)).presence)).toEqual(['alice×1']);
-    const mallory = await open(b, 'mallory', [c2]);
+    const mallory = await member(b, 'mallory', [c2]);
     expect(roster((await mallory.subscribe(c2)).presence)).toEqual(['mallory×1']);
     expect(await request(mallory.socket, 'subscribe', { campaignId: c1 })).toMatchObject({
       ok: false,
@@ -42,7 +39,7 @@ describe('presence and authorization', () => {
       error: { code: 'not_subscribed' },
     });
     // alice comes and goes, types; a member of both rooms on mallory's instance proves b relayed it all
-    const witness = await open(b, 'witness', [c1, c2]);
+    const witness = await member(b, 'witness', [c1, c2]);
     await witness.subscribe(c1);
     await witness.subscribe(c2);
     await request(alice.socket, 'typing', { campaignId: c1, typing: true });
@@ -52,9 +49,9 @@ describe('presence and authorization', () => {
   });
 
   it('a refreshed token with fewer campaigns takes the member out of those rooms’ presence', async () => {
-    const alice = await open(a, 'alice', [c1]);
+    const alice = await member(a, 'alice', [c1]);
     await alice.subscribe(c1);
-    const bob = await open(b, 'bob', [c1, c2]);
+    const bob = await member(b, 'bob', [c1, c2]);
     await bob.subscribe(c1);
     await bob.subscribe(c2);
     await eventually(() => alice.of('presence:join', c1).includes('bob'));
@@ -68,7 +65,7 @@ describe('presence and authorization', () => {
       ok: false,
       error: { code: 'not_subscribed' },
     });
-    const later = await open(b, 'carol', [c1]);
+    const later = await member(b, 'carol', [c1]);
     expect(roster((await later.subscribe(c1)).presence)).toEqual(['alice×1', 'carol×1']);
   });
 });

@@ -2,34 +2,27 @@ import type { App } from '../../src/app';
 import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { createCampaign } from '../support/http';
-import { member, roster, type MemberSocket } from '../support/presence';
-import { eventually, request } from '../support/sockets';
+import { roster } from '../support/presence';
+import { closeSockets, eventually, open, request } from '../support/sockets';
 
 let url: string;
 let a: App, b: App, c: App;
-const opened: MemberSocket[] = [];
-
-async function open(app: App, name?: string): Promise<MemberSocket> {
-  const m = await member(app, name === undefined ? {} : { name });
-  opened.push(m);
-  return m;
-}
 
 beforeAll(async () => {
   url = await createTestDatabase();
   [a, b, c] = await Promise.all([startApp(url), startApp(url), startApp(url)]);
 }, 60_000);
-afterEach(() => opened.splice(0).forEach((m) => m.close()));
+afterEach(closeSockets);
 afterAll(() => Promise.all([a, b, c].map((app) => app?.stop())));
 
 describe('presence across three instances', () => {
   it('joins and leaves are seen on every instance, and a subscribe lists everyone there', async () => {
     const { id } = await createCampaign(a);
-    const alice = await open(a, 'alice');
+    const alice = await open(a, { name: 'alice' });
     expect(roster((await alice.subscribe(id)).presence)).toEqual(['alice×1']);
-    const bob = await open(b, '  bob  ');
+    const bob = await open(b, { name: '  bob  ' });
     expect(roster((await bob.subscribe(id)).presence)).toEqual(['alice×1', 'bob×1']);
-    const carol = await open(c, 'carol');
+    const carol = await open(c, { name: 'carol' });
     expect(roster((await carol.subscribe(id)).presence)).toEqual(['alice×1', 'bob×1', 'carol×1']);
     await eventually(() => alice.of('presence:join', id).length === 2 && bob.of('presence:join', id).length === 1);
     expect(alice.of('presence:join', id)).toEqual(['bob', 'carol']);
@@ -40,18 +33,18 @@ describe('presence across three instances', () => {
     carol.close();
     await eventually(() => alice.of('presence:leave', id).length === 2, 15_000, 'two leaves');
     expect(alice.of('presence:leave', id).sort()).toEqual(['bob', 'carol']);
-    const dave = await open(c, 'dave');
+    const dave = await open(c, { name: 'dave' });
     expect(roster((await dave.subscribe(id)).presence)).toEqual(['alice×1', 'dave×1']);
   });
 
   it('the same member on two instances is one member, and leaves only when both connections are gone', async () => {
     const { id } = await createCampaign(a);
-    const watcher = await open(c, 'watcher');
+    const watcher = await open(c, { name: 'watcher' });
     await watcher.subscribe(id);
-    const tab1 = await open(a, 'erin');
+    const tab1 = await open(a, { name: 'erin' });
     await tab1.subscribe(id);
     await eventually(() => watcher.of('presence:join', id).length === 1);
-    const tab2 = await open(b, 'erin');
+    const tab2 = await open(b, { name: 'erin' });
     expect(roster((await tab2.subscribe(id)).presence)).toEqual(['erin×2', 'watcher×1']);
     await eventually(() => roster(c.presence.list(id)).includes('erin×2'), 15_000, 'the second tab on c');
 
@@ -67,8 +60,8 @@ describe('presence across three instances', () => {
 
   it('a name is trimmed and at most 64 characters; without one the member is anonymous-<short id>', async () => {
     const { id } = await createCampaign(a);
-    await expect(member(a, { name: 'x'.repeat(65) })).rejects.toThrow('The name must be at most 64 characters.');
-    const long = await open(a, ` ${'y'.repeat(64)} `);
+    await expect(open(a, { name: 'x'.repeat(65) })).rejects.toThrow('The name must be at most 64 characters.');
+    const long = await open(a, { name: ` ${'y'.repeat(64)} ` });
     const nameless = await open(b);
     await long.subscribe(id);
     const users = (await nameless.subscribe(id)).presence.map((p) => p.user).sort();
@@ -82,9 +75,9 @@ describe('the cost of a presence change', () => {
 
   it('a join, a typing and a leave each cost one notification, from the instance that made it', async () => {
     const { id } = await createCampaign(a);
-    const watcher = await open(b, 'watcher');
+    const watcher = await open(b, { name: 'watcher' });
     await watcher.subscribe(id);
-    const olivia = await open(a, 'olivia');
+    const olivia = await open(a, { name: 'olivia' });
     const before = await sent(a);
     await olivia.subscribe(id);
     await eventually(() => watcher.of('presence:join', id).includes('olivia'));
@@ -105,11 +98,11 @@ describe('typing across three instances', () => {
   it('reaches the others in the room but none of the sender’s own connections; a chat ends it', async () => {
     const { id } = await createCampaign(a);
     const [tabA, tabB, frank, gina, nora] = [
-      await open(a, 'eve'),
-      await open(b, 'eve'),
-      await open(c, 'frank'),
-      await open(a, 'gina'),
-      await open(b, 'nora'),
+      await open(a, { name: 'eve' }),
+      await open(b, { name: 'eve' }),
+      await open(c, { name: 'frank' }),
+      await open(a, { name: 'gina' }),
+      await open(b, { name: 'nora' }),
     ];
     for (const m of [tabA, tabB, frank, gina, nora]) await m.subscribe(id);
     expect(await request(tabA.socket, 'typing', { campaignId: id, typing: true })).toEqual({ ok: true });
@@ -129,7 +122,7 @@ describe('typing across three instances', () => {
 
   it('a typing: true not refreshed ends by itself after 5 s', async () => {
     const { id } = await createCampaign(a);
-    const [typer, other] = [await open(a, 'henry'), await open(b, 'iris')];
+    const [typer, other] = [await open(a, { name: 'henry' }), await open(b, { name: 'iris' })];
     await typer.subscribe(id);
     await other.subscribe(id);
     const t0 = Date.now();
@@ -141,7 +134,7 @@ describe('typing across three instances', () => {
 
   it('folds a repeated true within 2 s into one notification (each acknowledged)', async () => {
     const { id } = await createCampaign(a);
-    const [typer, other] = [await open(a, 'jack'), await open(c, 'kate')];
+    const [typer, other] = [await open(a, { name: 'jack' }), await open(c, { name: 'kate' })];
     await typer.subscribe(id);
     await other.subscribe(id);
     const t0 = Date.now();
@@ -157,7 +150,7 @@ describe('typing across three instances', () => {
 
   it('a typing for a room the socket has not joined gets an error acknowledgement, and reaches nobody', async () => {
     const { id } = await createCampaign(a);
-    const [outsider, inside] = [await open(a, 'liam'), await open(a, 'mia')];
+    const [outsider, inside] = [await open(a, { name: 'liam' }), await open(a, { name: 'mia' })];
     await inside.subscribe(id);
     expect(await request(outsider.socket, 'typing', { campaignId: id, typing: true })).toEqual({
       ok: false,

@@ -3,36 +3,29 @@ import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';
 import {
+  closeSockets,
   eventually,
-  openClient,
+  open,
   request,
-  sleep,
-  subscribe,
+  subscriber,
   type ClientSocket,
   type Received,
 } from '../support/sockets';
 
 let url: string;
 let a: App, b: App, c: App;
-const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
   url = await createTestDatabase();
   [a, b, c] = await Promise.all([startApp(url), startApp(url), startApp(url)]);
 });
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
+  closeSockets();
   await Promise.all([a, b, c].map((app) => app.stop()));
 });
 
-async function subscriber(app: App, campaignId: string) {
-  const client = await openClient(app);
-  sockets.push(client.socket);
-  await subscribe(client.socket, campaignId);
-  return client;
-}
-
 const names = (received: Received[]) => received.map((r) => `${r.name} ${r.event.data.id}`);
+const has = (received: Received[], id: string) => received.some((r) => r.event.data.id === id);
 
 describe('fan-out across instances', () => {
   it('a chat posted through REST on A reaches subscribers on B and C exactly once', async () => {
@@ -40,27 +33,31 @@ describe('fan-out across instances', () => {
     const onB = await subscriber(b, campaign.id);
     const onC = await subscriber(c, campaign.id);
     const chat = await createChat(a, campaign.id, { message: 'hello rooms' });
-    await eventually(() => onB.received.length >= 1 && onC.received.length >= 1);
-    await sleep(300); // a duplicate would arrive by now
+    // a room's events arrive in order: with the next chat there, a duplicate would be too
+    const sentinel = await createChat(a, campaign.id, { message: 'sentinel' });
+    await eventually(() => has(onB.received, sentinel.id) && has(onC.received, sentinel.id));
     for (const { received } of [onB, onC]) {
-      expect(received).toEqual([
+      expect(received.slice(0, -1)).toEqual([
         { name: 'chat:created', event: { cursor: expect.any(String), campaign: campaign.id, data: chat } },
       ]);
+      expect(names(received.slice(-1))).toEqual([`chat:created ${sentinel.id}`]);
     }
   });
 
   it('a chat inserted by plain SQL from another program reaches subscribers on every instance once', async () => {
     const campaign = await createCampaign(a);
     const subs = await Promise.all([a, b, c].map((app) => subscriber(app, campaign.id)));
-    const [row] = await sql<{ id: string }>(
-      url,
-      `INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'tool', 'from psql') RETURNING id`,
-      [campaign.id],
-    );
-    await eventually(() => subs.every((s) => s.received.length >= 1));
-    await sleep(300);
+    const insert = (message: string) =>
+      sql<{ id: string }>(
+        url,
+        `INSERT INTO chats (campaign_id, author, message) VALUES ($1, 'tool', $2) RETURNING id`,
+        [campaign.id, message],
+      ).then(([row]) => row.id);
+    const id = await insert('from psql');
+    const sentinel = await insert('sentinel'); // the same path, after it: a duplicate would come first
+    await eventually(() => subs.every((s) => has(s.received, sentinel)));
     for (const s of subs) {
-      expect(names(s.received)).toEqual([`chat:created ${row.id}`]);
+      expect(names(s.received)).toEqual([`chat:created ${id}`, `chat:created ${sentinel}`]);
       expect(s.received[0].event.data.message).toBe('from psql');
     }
   });
@@ -110,15 +107,15 @@ describe('fan-out across instances', () => {
     const created = await Promise.all(
       Array.from({ length: 100 }, (_, i) => createChat(apps[i % 3], campaign.id, { message: `writer ${i}` })),
     );
-    await eventually(() => subs.every((s) => s.received.length >= 100), 20_000, 'all 100 events');
-    await sleep(300);
+    const sentinel = await createChat(a, campaign.id, { message: 'sentinel' });
+    await eventually(() => subs.every((s) => has(s.received, sentinel.id)), 20_000, 'all 100 events and the sentinel');
     const log = await sql<{ entity_id: string }>(
       url,
       `SELECT entity_id FROM events WHERE campaign_id = $1 ORDER BY id`,
       [campaign.id],
     );
     const commitOrder = log.map((r) => r.entity_id);
-    expect(new Set(commitOrder)).toEqual(new Set(created.map((x) => x.id)));
+    expect(new Set(commitOrder)).toEqual(new Set([...created, sentinel].map((x) => x.id)));
     for (const s of subs) {
       expect(s.received.map((r) => r.event.data.id)).toEqual(commitOrder);
     }
@@ -133,17 +130,19 @@ describe('fan-out across instances', () => {
     await eventually(() => sub.received.length >= 1);
     const ack = await request(sub.socket, 'unsubscribe', { campaignId: mine.id });
     expect(ack).toEqual({ ok: true });
+    // a room it is still in carries the sentinel: one instance delivers every room in commit order
+    await sub.subscribe(other.id);
     await createChat(a, mine.id, { message: 'after unsubscribe' });
-    await sleep(500);
-    expect(names(sub.received)).toEqual([`chat:created ${first.id}`]);
+    const sentinel = await createChat(a, other.id, { message: 'sentinel' });
+    await eventually(() => has(sub.received, sentinel.id));
+    expect(names(sub.received)).toEqual([`chat:created ${first.id}`, `chat:created ${sentinel.id}`]);
   });
 });
 
 describe('socket requests', () => {
   let socket: ClientSocket;
   beforeAll(async () => {
-    socket = (await openClient(a)).socket;
-    sockets.push(socket);
+    socket = (await open(a)).socket;
   });
 
   it('chat:create and data:create return the representation and reach the room', async () => {
@@ -206,8 +205,7 @@ describe('socket requests', () => {
 
   it('a since that no committed event carries is refused once the wait for it runs out', async () => {
     const quick = await startApp(url, { resumeWaitMs: 300 });
-    const client = await openClient(quick);
-    sockets.push(client.socket);
+    const client = await open(quick);
     const campaign = await createCampaign(a);
     // an id handed out by the sequence but never committed (as by a rolled-back writer)
     const [{ id }] = await sql<{ id: string }>(url, `SELECT nextval('events_id_seq')::text AS id`);

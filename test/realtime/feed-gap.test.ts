@@ -3,7 +3,7 @@ import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';
 import { startServerProcess, type ServerProcess } from '../support/process';
-import { eventually, openClient, subscribe } from '../support/sockets';
+import { closeSockets, eventually, open } from '../support/sockets';
 
 /** Heartbeat and prune period of both instances: a reader is waited for 3 of them. */
 const INTERVAL_MS = 500;
@@ -13,15 +13,6 @@ type Chat = {
   id: string;
   created_at: string;
 };
-
-/** Polls an asynchronous condition (a database query) until it holds. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const byTime = (x: Chat, y: Chat) =>
   x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1;
@@ -36,6 +27,7 @@ beforeAll(async () => {
   l = await startServerProcess(url, SETTINGS);
 }, 90_000);
 afterAll(async () => {
+  closeSockets();
   await l?.stop();
   await p?.stop();
 });
@@ -43,10 +35,10 @@ afterAll(async () => {
 describe('an instance that falls behind pruning', () => {
   it('tells its rooms they expired instead of skipping events; resubscribing and reloading gives every chat', async () => {
     const campaign = await createCampaign(p);
-    const client = await openClient(l);
+    const client = await open(l);
     const expired: unknown[] = [];
     client.socket.on('room:expired', (e) => expired.push(e));
-    await subscribe(client.socket, campaign.id);
+    await client.subscribe(campaign.id);
     for (let i = 0; i < 3; i++) await createChat(p, campaign.id, { message: `before ${i}` });
     await eventually(() => client.received.length === 3, 15_000, 'the chats before the freeze');
 
@@ -55,11 +47,13 @@ describe('an instance that falls behind pruning', () => {
       for (let i = 0; i < 20; i++) await createChat(p, campaign.id, { message: `while frozen ${i}` });
       const [{ last }] = await sql<{ last: string }>(url, 'SELECT max(id)::text AS last FROM events');
       // P stops waiting for the silent reader after 3 intervals, and prunes what has aged
-      await until(
+      await eventually(
         async () =>
           BigInt((await sql<{ upto: string }>(url, 'SELECT upto::text AS upto FROM events_pruned'))[0].upto) >=
           BigInt(last),
+        20_000,
         'pruning past the frozen instance',
+        50,
       );
     } finally {
       l.child.kill('SIGCONT');
@@ -73,7 +67,7 @@ describe('an instance that falls behind pruning', () => {
 
     // as a client is told to: subscribe again, then load the history, then merge by id
     const resubscribed = client.received.length;
-    await subscribe(client.socket, campaign.id);
+    await client.subscribe(campaign.id);
     const history = (await api(l).get(`/api/campaigns/${campaign.id}/chats/`).expect(200)).body as Chat[];
     for (let i = 0; i < 2; i++) await createChat(p, campaign.id, { message: `after ${i}` });
     await eventually(() => client.received.length === resubscribed + 2, 15_000, 'the chats after resubscribing');

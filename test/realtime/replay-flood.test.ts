@@ -1,11 +1,11 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { App } from '../../src/app';
-import type { Ack } from '../../src/protocol';
+import type { ChatRep, SubscribeAck } from '../../src/protocol';
 import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { createCampaign } from '../support/http';
-import { eventually, openClient, sleep, subscribe, type ClientSocket, type Received } from '../support/sockets';
+import { closeSockets, eventually, open, request, sleep, type ClientSocket, type Received } from '../support/sockets';
 
 const FLOOD_CHATS = 3_000;
 /** How far back the flooders' cursor is: two replay chunks, the second one partial. */
@@ -15,22 +15,15 @@ const SUBSCRIBES_EACH = 10;
 
 let url: string;
 let a: App;
-const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
   url = await createTestDatabase();
   a = await startApp(url);
 });
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
+  closeSockets();
   await a.stop();
 });
-
-async function client() {
-  const c = await openClient(a);
-  sockets.push(c.socket);
-  return c;
-}
 
 /** The room's events in log order: the ground truth a subscriber must match. */
 const logOf = (campaign: string) =>
@@ -56,13 +49,11 @@ async function campaignWithChats(count: number): Promise<{ id: string; before: s
 }
 
 /** A subscribe with a deadline long enough for a replay queued behind others. */
-const slowSubscribe = (socket: ClientSocket, campaignId: string, since: string) =>
-  (socket.timeout(60_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<{ cursor: string }>> })
-    .emitWithAck('subscribe', { campaignId, since })
-    .then((ack) => {
-      if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
-      return ack;
-    });
+async function slowSubscribe(socket: ClientSocket, campaignId: string, since: string) {
+  const ack = await request<SubscribeAck>(socket, 'subscribe', { campaignId, since }, 60_000);
+  if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
+  return ack;
+}
 
 interface FloodReport {
   /** Per socket: how many events it had received when each subscribe was acknowledged. */
@@ -119,13 +110,11 @@ async function measureLive(writer: ClientSocket, watcher: Received[], campaign: 
   return latencies;
 }
 
-const slowChat = (socket: ClientSocket, campaign: string, message: string) =>
-  (socket.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<{ data: { id: string } }>> })
-    .emitWithAck('chat:create', { campaign, author: 'human', message })
-    .then((ack) => {
-      if (!ack.ok) throw new Error(`chat:create failed: ${JSON.stringify(ack.error)}`);
-      return ack;
-    });
+async function slowChat(socket: ClientSocket, campaign: string, message: string) {
+  const ack = await request<{ data: ChatRep }>(socket, 'chat:create', { campaign, author: 'human', message }, 30_000);
+  if (!ack.ok) throw new Error(`chat:create failed: ${JSON.stringify(ack.error)}`);
+  return ack;
+}
 
 const p99 = (values: number[]) => [...values].sort((x, y) => x - y)[Math.ceil(values.length * 0.99) - 1];
 
@@ -137,9 +126,9 @@ describe('replay flood', () => {
     // 200 replays of 600 events: 120,000 events, all into this process's own clients
     const since = (await logOf(flooded.id))[FLOOD_CHATS - REPLAYED - 1].cursor;
     const live = await createCampaign(a, { title: 'Live' });
-    const watcher = await client();
-    await subscribe(watcher.socket, live.id);
-    const writer = await client();
+    const watcher = await open(a);
+    await watcher.subscribe(live.id);
+    const writer = await open(a);
 
     const started = Date.now();
     const flooders = flood(flooded.id, since);
@@ -151,18 +140,20 @@ describe('replay flood', () => {
       const worst = p99(latencies);
       console.log(`flood: ${Date.now() - started} ms; live: ${latencies.length} chats, p99 ${worst} ms`);
 
-      // live events of the flooded room, after every replay: each flooder is in the room once
-      for (let i = 0; i < 3; i++) await slowChat(writer.socket, flooded.id, `after ${i}`);
+      // live events of the flooded room, after every replay: each flooder is in the room once;
+      // the last is the sentinel (a room's events arrive in order: a duplicate would come before it)
+      let sentinel = '';
+      for (let i = 0; i < 3; i++) sentinel = (await slowChat(writer.socket, flooded.id, `after ${i}`)).data.id;
       const log = (await logOf(flooded.id)).map((e) => [e.cursor, e.id]);
       expect(log).toHaveLength(FLOOD_CHATS + 3);
-      const total = SUBSCRIBES_EACH * REPLAYED + 3;
-      let report = await flooders.report();
-      for (let tries = 0; report.some((f) => f.received.length < total) && tries < 100; tries++) {
-        await sleep(200);
-        report = await flooders.report();
-      }
-      await sleep(300); // a duplicate would arrive by now
-      report = await flooders.report();
+      let report: FloodReport[] = [];
+      const sawSentinel = (f: FloodReport) => f.received.some(([, id]) => id === sentinel);
+      await eventually(
+        async () => (report = await flooders.report()).every(sawSentinel),
+        20_000,
+        'every flooder to see the sentinel',
+        200,
+      );
 
       const replay = log.slice(FLOOD_CHATS - REPLAYED, FLOOD_CHATS);
       expect(report).toHaveLength(FLOODERS);
@@ -182,8 +173,8 @@ describe('replay flood', () => {
 
   it('a replay with writes to the same room going on: every event once, replayed then live, in order', async () => {
     const room = await campaignWithChats(FLOOD_CHATS);
-    const writer = await client();
-    const reader = await client();
+    const writer = await open(a);
+    const reader = await open(a);
     let written = 0;
     let writing = true;
     const writes = (async () => {
@@ -198,9 +189,10 @@ describe('replay flood', () => {
     await eventually(() => written >= atAck + 5, 15_000, 'writes after the subscribe');
     writing = false;
     await writes;
+    // written after the rest: a room's events arrive in order, so a duplicate would come before it
+    const sentinel = (await slowChat(writer.socket, room.id, 'sentinel')).data.id;
     const log = await logOf(room.id);
-    await eventually(() => reader.received.length >= log.length, 20_000, 'the whole room');
-    await sleep(300);
+    await eventually(() => reader.received.some((r) => r.event.data.id === sentinel), 20_000, 'the whole room');
     expect(pairs(reader.received)).toEqual(log);
     expect(BigInt(ack.cursor)).toBeGreaterThan(BigInt(log[FLOOD_CHATS - 1].cursor));
   }, 60_000);

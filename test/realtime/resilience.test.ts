@@ -2,24 +2,21 @@ import type { App } from '../../src/app';
 import { startApp } from '../support/app';
 import { createDatabaseIn, startCluster, type Cluster } from '../support/cluster';
 import { createTestDatabase, sql } from '../support/db';
-import { api, createCampaign } from '../support/http';
-import { eventually, openClient, sleep, subscribe, type Received } from '../support/sockets';
+import { api, createCampaign, postChat } from '../support/http';
+import { closeSockets, eventually, open, type Received } from '../support/sockets';
 import { execFileSync } from 'node:child_process';
 
-/** Posts `count` chats one after another, retrying through outages (503s) until each lands. */
+/**
+ * Posts `count` chats one after another, retrying through outages (503s) until each lands,
+ * then one more, the sentinel: a room's events arrive in order, so once a subscriber has
+ * it, anything lost would stay missing and a duplicate would already be there. Resolves its id.
+ */
 async function writeStream(app: App, campaign: string, count: number, onEach?: (i: number) => Promise<void> | void) {
   for (let i = 0; i < count; i++) {
     await onEach?.(i);
-    for (;;) {
-      const res = await api(app)
-        .post('/api/chats/')
-        .send({ campaign, author: 'human', message: `m${i}` })
-        .catch(() => undefined);
-      if (res?.status === 201) break;
-      expect([undefined, 503]).toContain(res?.status);
-      await sleep(50);
-    }
+    await postChat(app, campaign, `m${i}`);
   }
+  return (await postChat(app, campaign, 'sentinel')).id;
 }
 
 /** The room's chats in commit order, from the log itself: the ground truth. */
@@ -32,6 +29,8 @@ const committed = (url: string, campaign: string) =>
 
 const ids = (received: Received[]) => received.map((r) => r.event.data.id);
 
+afterEach(closeSockets);
+
 describe('on the shared cluster', () => {
   let url: string;
   let a: App, b: App;
@@ -43,9 +42,9 @@ describe('on the shared cluster', () => {
 
   it('the listener connection is terminated mid-stream: nothing lost, nothing duplicated', async () => {
     const campaign = await createCampaign(a);
-    const sub = await openClient(b);
-    await subscribe(sub.socket, campaign.id);
-    await writeStream(a, campaign.id, 120, async (i) => {
+    const sub = await open(b);
+    await sub.subscribe(campaign.id);
+    const sentinel = await writeStream(a, campaign.id, 120, async (i) => {
       if (i === 40 || i === 80) {
         // both instances' listeners (one may be reconnecting on its own under load: wait for it)
         await eventually(() => a.listener.connected && b.listener.connected);
@@ -57,39 +56,36 @@ describe('on the shared cluster', () => {
         expect(killed.map((k) => k.ok)).toEqual([true, true]);
       }
     });
+    await eventually(() => ids(sub.received).includes(sentinel), 15_000, 'catch-up after reconnect');
     const truth = await committed(url, campaign.id);
-    await eventually(() => sub.received.length >= truth.length, 15_000, 'catch-up after reconnect');
-    await sleep(300);
     expect(ids(sub.received)).toEqual(truth);
-    expect(truth).toHaveLength(120);
-    sub.socket.disconnect();
+    expect(truth).toHaveLength(121);
   });
 
   it('a silently dead listener connection is detected by the periodic check and replaced', async () => {
     const campaign = await createCampaign(a);
-    const sub = await openClient(b);
-    await subscribe(sub.socket, campaign.id);
+    const sub = await open(b);
+    await sub.subscribe(campaign.id);
     const pid = b.listener.backendPid as number;
     expect(pid).toEqual(expect.any(Number));
     // a frozen backend keeps its TCP connection open but never answers: a dead peer
     process.kill(pid, 'SIGSTOP');
     try {
-      await writeStream(a, campaign.id, 20);
-      await eventually(() => sub.received.length >= 20, 15_000, 'delivery through a new connection');
+      const sentinel = await writeStream(a, campaign.id, 20);
+      await eventually(() => ids(sub.received).includes(sentinel), 15_000, 'delivery through a new connection');
     } finally {
       process.kill(pid, 'SIGCONT');
     }
     expect(ids(sub.received)).toEqual(await committed(url, campaign.id));
     expect(b.listener.backendPid).not.toBe(pid);
-    sub.socket.disconnect();
   });
 
   it('a client that disconnects during writes resumes with since: every missed event once, in order', async () => {
     const campaign = await createCampaign(a);
-    let client = await openClient(b);
-    await subscribe(client.socket, campaign.id);
+    let client = await open(b);
+    await client.subscribe(campaign.id);
     const received: Received[] = [];
-    await writeStream(a, campaign.id, 90, async (i) => {
+    const sentinel = await writeStream(a, campaign.id, 90, async (i) => {
       if (i === 30) {
         await eventually(() => client.received.length > 0);
         received.push(...client.received);
@@ -97,16 +93,13 @@ describe('on the shared cluster', () => {
       }
       if (i === 60) {
         const since = received[received.length - 1].event.cursor;
-        client = await openClient(a); // and it comes back through the other instance
-        const ack = await subscribe(client.socket, campaign.id, since);
+        client = await open(a); // and it comes back through the other instance
+        const ack = await client.subscribe(campaign.id, since);
         expect(ack.replayed).toBeGreaterThan(0);
       }
     });
-    const truth = await committed(url, campaign.id);
-    await eventually(() => received.length + client.received.length >= truth.length);
-    await sleep(300);
-    expect(ids([...received, ...client.received])).toEqual(truth);
-    client.socket.disconnect();
+    await eventually(() => ids(client.received).includes(sentinel));
+    expect(ids([...received, ...client.received])).toEqual(await committed(url, campaign.id));
   }, 60_000);
 });
 
@@ -127,9 +120,9 @@ describe('on a cluster that restarts', () => {
 
   it('Postgres restarts mid-stream: nothing lost or duplicated, and the instances stay up', async () => {
     const campaign = await createCampaign(a);
-    const sub = await openClient(b);
-    await subscribe(sub.socket, campaign.id);
-    await writeStream(a, campaign.id, 60, async (i) => {
+    const sub = await open(b);
+    await sub.subscribe(campaign.id);
+    const sentinel = await writeStream(a, campaign.id, 60, async (i) => {
       if (i !== 30) return;
       await cluster.stop();
       const ready = await api(b).get('/readyz');
@@ -139,11 +132,9 @@ describe('on a cluster that restarts', () => {
     });
     await eventually(() => b.listener.connected, 15_000, 'listener reconnect');
     await api(b).get('/readyz').expect(200);
+    await eventually(() => ids(sub.received).includes(sentinel), 15_000, 'catch-up after restart');
     const truth = await committed(url, campaign.id);
-    expect(truth.length).toBeGreaterThanOrEqual(60);
-    await eventually(() => sub.received.length >= truth.length, 15_000, 'catch-up after restart');
-    await sleep(300);
+    expect(truth.length).toBeGreaterThanOrEqual(61);
     expect(ids(sub.received)).toEqual(truth);
-    sub.socket.disconnect();
   }, 60_000);
 });

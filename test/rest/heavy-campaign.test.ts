@@ -2,7 +2,9 @@ import type { App } from '../../src/app';
 import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';
-import { eventually, openClient, subscribe } from '../support/sockets';
+import { closeSockets, eventually, open } from '../support/sockets';
+
+afterEach(closeSockets);
 
 const OWN_FIELDS = ['id', 'title', 'description', 'status', 'created_at', 'updated_at'];
 
@@ -47,14 +49,13 @@ describe('a campaign with thousands of chats', () => {
   });
 
   it("campaign:updated carries the campaign's own fields, not its chats", async () => {
-    const sub = await openClient(app);
-    await subscribe(sub.socket, heavy);
+    const sub = await open(app);
+    await sub.subscribe(heavy);
     await api(app).patch(`/api/campaigns/${heavy}/`).send({ status: 'started' }).expect(200);
     await eventually(() => sub.received.some((r) => r.name === 'campaign:updated'), 10_000, 'campaign:updated');
     const event = sub.received.find((r) => r.name === 'campaign:updated')!.event;
     expect(Object.keys(event.data)).toEqual(OWN_FIELDS);
     expect(event.data).toMatchObject({ id: heavy, status: 'started' });
     expect(JSON.stringify(event).length).toBeLessThan(1_000);
-    sub.socket.disconnect();
   });
 });

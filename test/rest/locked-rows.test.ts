@@ -5,15 +5,9 @@ import { startApp } from '../support/app';
 import { createTestDatabase, sql } from '../support/db';
 import { api, createCampaign, createChat, createData } from '../support/http';
 import { startPgBouncer, type Bouncer } from '../support/pgbouncer';
+import { eventually } from '../support/sockets';
 
 const DEADLINE_MS = 1_000;
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await check());) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Another program holding a row lock, as a long transaction or a migration would. */
 async function lockRow(url: string, table: string, id: string): Promise<Client> {
@@ -129,9 +123,9 @@ describe('a client that goes away while its write waits for a lock', () => {
       });
       req.on('error', () => undefined);
       req.end(payload);
-      await until(async () => (await lockWaiters(url)) === 1, 'the PATCH waits for the lock');
+      await eventually(async () => (await lockWaiters(url)) === 1, 10_000, 'the PATCH waits for the lock');
       req.destroy();
-      await until(async () => (await lockWaiters(url)) === 0, 'the PATCH is cancelled');
+      await eventually(async () => (await lockWaiters(url)) === 0, 10_000, 'the PATCH is cancelled');
     } finally {
       await release(holder);
     }

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { eventually } from './sockets';
 
 const BINARY = '/usr/sbin/nginx';
 const SHIPPED = join(__dirname, '..', '..', 'deploy', 'nginx.conf');
@@ -50,13 +51,9 @@ http {
 `,
   );
   const child = spawn(BINARY, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await listening(port))) {
-    if (child.exitCode !== null)
-      throw new Error(`nginx exited with ${child.exitCode}: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
-    if (Date.now() > deadline) throw new Error('nginx did not start listening');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(async () => child.exitCode !== null || (await listening(port)), 10_000, 'nginx to listen', 50);
+  if (child.exitCode !== null)
+    throw new Error(`nginx exited with ${child.exitCode}: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {

@@ -4,71 +4,134 @@ import {
   LIVE_EVENT_NAMES,
   type Ack,
   type ClientToServerEvents,
+  type HandshakeAuth,
   type LiveEvent,
+  type PresenceChange,
   type ServerToClientEvents,
+  type SubscribeAck,
+  type TypingEvent,
 } from '../../src/protocol';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** A live event (chat:created, data:deleted, …) as a socket received it. */
 export interface Received {
   name: string;
   event: LiveEvent<{ id: string; message?: string }>;
 }
 
-const EVENT_NAMES = LIVE_EVENT_NAMES;
+/** A presence or typing event as a socket received it. */
+export type Seen = { name: 'presence:join' | 'presence:leave'; e: PresenceChange } | { name: 'typing'; e: TypingEvent };
 
-/** Connects with an optional token; resolves the socket, or rejects with the connect_error. */
-export function connectWithToken(app: App, token?: string): Promise<ClientSocket> {
-  const socket: ClientSocket = connect(app.url, {
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    auth: token ? { token } : {},
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
+/** A real socket.io-client over loopback, recording everything the server sends it, in order. */
+export interface TestSocket {
+  socket: ClientSocket;
+  /** Live events. */
+  received: Received[];
+  /** Presence and typing events. */
+  seen: Seen[];
+  /** What it saw of one kind in one room, as `user` (presence) or `user:true|false` (typing). */
+  of(name: Seen['name'], campaign: string): string[];
+  /** Subscribes (resuming after `since`, when given); throws when refused. */
+  subscribe(campaignId: string, since?: string): Promise<SubscribeAck>;
+  close(): void;
+}
+
+/** Every socket open() connected in this test file and closeSockets() has not closed yet. */
+const opened = new Set<ClientSocket>();
+
+/**
+ * Connects to `target` with handshake auth (`{ token }`, or `{ name }` in open mode) and
+ * records what it receives; rejects with the connect_error. Close them all with
+ * `afterEach(closeSockets)` (or in afterAll, where sockets outlive one test).
+ */
+export async function open(
+  target: Pick<App, 'url'>,
+  auth: HandshakeAuth = {},
+  transports = ['websocket'],
+): Promise<TestSocket> {
+  const socket: ClientSocket = connect(target.url, { transports, reconnection: false, forceNew: true, auth });
+  opened.add(socket);
+  const received: Received[] = [];
+  for (const name of LIVE_EVENT_NAMES) {
+    socket.on(name, (event: Received['event']) => received.push({ name, event }));
+  }
+  const seen: Seen[] = [];
+  socket.on('presence:join', (e) => seen.push({ name: 'presence:join', e }));
+  socket.on('presence:leave', (e) => seen.push({ name: 'presence:leave', e }));
+  socket.on('typing', (e) => seen.push({ name: 'typing', e }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => {
-      socket.close();
+      close(socket);
       reject(err);
     });
   });
+  return {
+    socket,
+    received,
+    seen,
+    of: (name, campaign) =>
+      seen
+        .filter((s) => s.name === name && s.e.campaign === campaign)
+        .map((s) => (s.name === 'typing' ? `${s.e.user}:${s.e.typing}` : s.e.user)),
+    subscribe: (campaignId, since) => subscribe(socket, campaignId, since),
+    close: () => close(socket),
+  };
 }
 
-/** A real socket.io-client over loopback, recording every live event it receives. */
-export async function openClient(app: Pick<App, 'url'>): Promise<{ socket: ClientSocket; received: Received[] }> {
-  const socket: ClientSocket = connect(app.url, { transports: ['websocket'], reconnection: false, forceNew: true });
-  const received: Received[] = [];
-  for (const name of EVENT_NAMES) {
-    socket.on(name, (event: LiveEvent<{ id: string }>) => received.push({ name, event }));
-  }
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return { socket, received };
+/** A socket subscribed to the campaign's room (with `auth`, where the app asks for a token). */
+export async function subscriber(target: Pick<App, 'url'>, campaignId: string, auth: HandshakeAuth = {}) {
+  const client = await open(target, auth);
+  await client.subscribe(campaignId);
+  return client;
+}
+
+function close(socket: ClientSocket): void {
+  opened.delete(socket);
+  socket.disconnect();
+}
+
+/** Closes every socket open() opened that is still open. */
+export function closeSockets(): void {
+  for (const socket of opened) close(socket);
 }
 
 /** Emits with an acknowledgement (and a deadline, so a missing ack fails the test). */
-export function request<T extends object>(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<T>> {
-  return (socket.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> }).emitWithAck(
+export function request<T extends object>(
+  socket: ClientSocket,
+  event: string,
+  payload: unknown,
+  timeoutMs = 10_000,
+): Promise<Ack<T>> {
+  return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<T>> }).emitWithAck(
     event,
     payload,
   );
 }
 
-export async function subscribe(socket: ClientSocket, campaignId: string, since?: string) {
-  const ack = await request<{ cursor: string; replayed: number }>(socket, 'subscribe', { campaignId, since });
+export async function subscribe(socket: ClientSocket, campaignId: string, since?: string): Promise<SubscribeAck> {
+  const ack = await request<SubscribeAck>(socket, 'subscribe', { campaignId, since });
   if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
   return ack;
 }
 
-/** Polls until the predicate holds (or fails the test after the timeout). */
-export async function eventually(predicate: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+/**
+ * Polls until `check` holds, or fails the test after the timeout. The check may be
+ * asynchronous (a query, a page): each poll waits for the last one to answer.
+ */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  what = 'condition',
+  everyMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(everyMs);
   }
 }
 
+/** A pause: for pacing and retry backoff only, never to prove that something did not happen. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

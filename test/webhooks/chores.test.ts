@@ -3,17 +3,10 @@ import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';
 import { startReceiver, type Receiver } from '../support/receiver';
+import { eventually } from '../support/sockets';
 import { testWebhooks } from '../support/webhooks';
 
 jest.setTimeout(120_000);
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('scheduled chores', () => {
   let app: App;
@@ -42,20 +35,24 @@ describe('scheduled chores', () => {
       .send({ url: receiver.url, events: ['chat:created'] })
       .expect(201);
     for (let i = 0; i < 5; i++) await createChat(app, campaign.id);
-    await until(async () => receiver.accepted.size === 5, 'the deliveries');
-    await until(
+    await eventually(() => receiver.accepted.size === 5, 60_000, 'the deliveries', 100);
+    await eventually(
       async () =>
         (
           await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
         )[0].old,
+      60_000,
       'the events to age past the retention',
+      100,
     );
     // the heartbeat timer has ticked meanwhile (its reader row moves), yet nothing was pruned
     const [{ seen }] = await sql<{ seen: string }>(url, 'SELECT max(seen_at)::text AS seen FROM event_readers');
-    await until(
+    await eventually(
       async () =>
         (await sql<{ seen: string }>(url, 'SELECT max(seen_at)::text AS seen FROM event_readers'))[0].seen !== seen,
+      60_000,
       'a heartbeat',
+      100,
     );
     expect(await count('events')).toBe(5);
 
@@ -86,15 +83,17 @@ describe('pruning the events log', () => {
       .send({ url: 'http://127.0.0.1:9/', events: ['chat:created'] })
       .expect(201);
     for (let i = 0; i < 3; i++) await createChat(app, campaign.id);
-    await until(
+    await eventually(
       async () =>
         (
           await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
         )[0].old,
+      60_000,
       'the events to age past the retention',
+      100,
     );
     // this instance has read them all: only the dispatcher's position holds pruning back
-    await until(
+    await eventually(
       async () =>
         (
           await sql<{ read: boolean }>(
@@ -102,7 +101,9 @@ describe('pruning the events log', () => {
             'SELECT (SELECT min(position) FROM event_readers) >= (SELECT max(id) FROM events) AS read',
           )
         )[0].read,
+      60_000,
       'the reader heartbeat',
+      100,
     );
     expect(await app.feed.prune()).toMatchObject({ deleted: 0 });
     await api(app).patch(`/api/webhooks/${endpoint.id}/`).send({ active: false }).expect(200);

@@ -65,12 +65,12 @@ describe('an instance killed mid-delivery', () => {
     survivor = await startApp(url, { webhooks: testWebhooks({ timeoutMs: TIMEOUT_MS }) });
 
     // the chore (every minute on one instance) releases jobs locked by the dead worker; run it now and then
-    const deadline = Date.now() + 120_000;
-    while (receiver.accepted.size < 50) {
-      if (Date.now() > deadline) throw new Error(`only ${receiver.accepted.size} of 50 accepted`);
-      await survivor.webhooks!.runChores();
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await eventually(
+      async () => receiver.accepted.size >= 50 || (await survivor!.webhooks!.runChores(), false),
+      120_000,
+      'all 50 accepted',
+      250,
+    );
 
     const groups = byCursor(receiver.hits);
     expect(groups.size).toBe(50);

@@ -3,20 +3,10 @@ import { freshApp } from '../support/app';
 import { api, createCampaign, createChat } from '../support/http';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sql } from '../support/db';
+import { eventually } from '../support/sockets';
 import { testWebhooks } from '../support/webhooks';
 
 jest.setTimeout(120_000);
-
-/** Polls the API until `check` holds for the answer. */
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('an endpoint that fails for the whole retry window', () => {
   let app: App;
@@ -40,11 +30,9 @@ describe('an endpoint that fails for the whole retry window', () => {
       .expect(201);
     await createChat(app, campaign.id);
 
-    const deactivated = await until(
-      async () => (await api(app).get(`/api/webhooks/${endpoint.id}/`)).body,
-      (e) => e.active === false,
-      'deactivation',
-    );
+    const current = async () => (await api(app).get(`/api/webhooks/${endpoint.id}/`).expect(200)).body;
+    await eventually(async () => (await current()).active === false, 60_000, 'deactivation', 100);
+    const deactivated = await current();
     expect(deactivated.deactivated_reason).toMatch(/^Every attempt failed since .+Z \(0\.000\d+ hours\)\.$/);
     expect(deactivated.deactivated_at).not.toBeNull();
     const { body: log } = await api(app).get(`/api/webhooks/${endpoint.id}/deliveries/`).expect(200);
@@ -55,14 +43,17 @@ describe('an endpoint that fails for the whole retry window', () => {
     const hits = receiver.hits.length;
     await createChat(app, campaign.id, { message: 'after' });
     // once the dispatcher has read past the new chat, it has decided: no delivery for it
-    await until(
-      () =>
-        sql<{ behind: boolean }>(
-          url,
-          'SELECT (SELECT position FROM webhook_dispatch) < (SELECT max(id) FROM events) AS behind',
-        ),
-      ([row]) => !row.behind,
+    await eventually(
+      async () =>
+        !(
+          await sql<{ behind: boolean }>(
+            url,
+            'SELECT (SELECT position FROM webhook_dispatch) < (SELECT max(id) FROM events) AS behind',
+          )
+        )[0].behind,
+      60_000,
       'the dispatcher',
+      100,
     );
     const { body: after } = await api(app).get(`/api/webhooks/${endpoint.id}/deliveries/`).expect(200);
     expect(after.count).toBe(1);

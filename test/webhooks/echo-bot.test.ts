@@ -2,8 +2,10 @@ import type { App } from '../../src/app';
 import { createEchoBot, type EchoBot } from '../../src/cli/echo-bot';
 import { freshApp } from '../support/app';
 import { api, createCampaign } from '../support/http';
-import { eventually, openClient, subscribe } from '../support/sockets';
+import { closeSockets, eventually, open, subscribe } from '../support/sockets';
 import { testWebhooks } from '../support/webhooks';
+
+afterEach(closeSockets);
 
 jest.setTimeout(60_000);
 
@@ -22,7 +24,7 @@ describe('the echo bot', () => {
 
   it('answers a human chat posted through REST, and the answer reaches a room subscriber', async () => {
     const campaign = await createCampaign(app);
-    const { socket, received } = await openClient(app);
+    const { socket, received } = await open(app);
     await subscribe(socket, campaign.id);
     await api(app)
       .post('/api/chats/')
@@ -34,7 +36,6 @@ describe('the echo bot', () => {
       ['chat:created', 'human', 'hello bot'],
       ['chat:created', 'ai', 'echo: hello bot'],
     ]);
-    socket.close();
   });
 
   it('refuses a delivery whose signature does not verify', async () => {

@@ -3,8 +3,10 @@ import { freshApp } from '../support/app';
 import { sql } from '../support/db';
 import { api, createCampaign, createChat } from '../support/http';
 import { startReceiver, type Receiver } from '../support/receiver';
-import { eventually, openClient, subscribe } from '../support/sockets';
+import { closeSockets, eventually, open, subscribe } from '../support/sockets';
 import { testWebhooks } from '../support/webhooks';
+
+afterEach(closeSockets);
 
 jest.setTimeout(120_000);
 
@@ -27,19 +29,15 @@ describe('a receiver that never answers', () => {
       .post('/api/webhooks/')
       .send({ url: receiver.url, events: ['chat:created'] })
       .expect(201);
-    const { socket, received } = await openClient(app);
+    const { socket, received } = await open(app);
     await subscribe(socket, campaign.id);
 
-    const started = Date.now();
     for (let i = 0; i < 20; i++) await createChat(app, campaign.id, { message: `m${i}` });
-    await eventually(() => received.length === 20, 8_000, 'the room');
-    const roomDoneMs = Date.now() - started;
-    // the receiver was engaged, and not one attempt has ended yet
+    await eventually(() => received.length === 20, 15_000, 'the room');
+    // the receiver was engaged, and not one attempt has ended yet: the room did not wait for them
     expect(receiver.hits.length).toBeGreaterThan(0);
     const [{ n }] = await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM webhook_attempts');
     expect(n).toBe(0);
-    expect(roomDoneMs).toBeLessThan(10_000);
     expect(received.map((r) => r.event.data.message)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
-    socket.close();
   });
 });
