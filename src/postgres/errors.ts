@@ -1,4 +1,9 @@
-import { BaseError, ConnectionError, ValidationError as SequelizeValidationError } from 'sequelize';
+import {
+  BaseError,
+  ConnectionError,
+  UniqueConstraintError,
+  ValidationError as SequelizeValidationError,
+} from 'sequelize';
 import { AppError, databaseUnavailable, invalidPk, queryTimedOut, ValidationError } from '../errors';
 
 /** Columns as the API names them (campaign_id → campaign). */
@@ -25,7 +30,8 @@ const isConnectionLoss = (f: PgFailure): boolean =>
 /** Maps database errors that bad input (or an outage) can cause; anything else stays a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
   if (err instanceof ConnectionError) return databaseUnavailable();
-  if (err instanceof SequelizeValidationError) {
+  // a unique violation is one of Sequelize's validation errors, but Postgres's 23505 (below)
+  if (err instanceof SequelizeValidationError && !(err instanceof UniqueConstraintError)) {
     return new ValidationError(Object.fromEntries(err.errors.map((e) => [e.path ?? 'non_field_errors', [e.message]])));
   }
   const failure = pgFailure(err);
