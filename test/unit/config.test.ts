@@ -10,27 +10,6 @@ function errorFor(env: Record<string, string>): unknown {
 }
 
 describe('loadConfig', () => {
-  it('needs no setting at all: every one has a default', () => {
-    expect(loadConfig({})).toMatchObject({
-      port: 3000,
-      host: '0.0.0.0',
-      databaseUrl: undefined,
-      listenDatabaseUrl: undefined,
-      embeddedPgDir: '.data/postgres',
-      embeddedPgPort: 54329,
-      migrateOnStart: true,
-      dbPoolMax: 10,
-      bodyLimit: '1mb',
-      trustProxy: false,
-      shutdownTimeoutMs: 10000,
-      eventRetentionHours: 24,
-      eventPruneIntervalMs: 60000,
-      replayConcurrency: 2,
-      listenerCheckIntervalMs: 10000,
-      logLevel: 'info',
-    });
-  });
-
   it('reads settings from their text form and ignores unrelated variables', () => {
     const config = loadConfig({
       PORT: '8080',
