@@ -12,7 +12,7 @@ import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
 import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents } from './socket.auth';
 import type { Services } from '../services';
-import type { Ack, AckError, SubscribeRequest, TypingRequest } from '../protocol';
+import { MAX_CURSOR_LENGTH, type Ack, type AckError, type SubscribeRequest, type TypingRequest } from '../protocol';
 import { campaignRoom, roomCampaign } from './room.names';
 import type { ChatSocket, RealtimeServer } from './socket.types';
 import type { Presence } from '../presence/presence';
@@ -23,7 +23,7 @@ export type { ChatSocket, RealtimeServer } from './socket.types';
 
 const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh', 'typing']);
 
-const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(40) });
+const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(MAX_CURSOR_LENGTH) });
 const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
 const typingSchema = Joi.object({ campaignId: uuid().required(), typing: Joi.boolean().strict().required() });
 
