@@ -8,10 +8,11 @@ import {
   type HandshakeAuth,
   type ServerToClientEvents,
 } from '../protocol';
-import { ChatError } from './errors';
+import { ChatError, chatError, closedError } from './errors';
 import { restResources, restSender, type Campaigns, type HistoryParams, type RestResources } from './rest';
 import { Room, type RoomLink } from './room';
-import { backoff, clientState, type ClientFacts } from './state';
+import { backoff } from './backoff';
+import { clientState, clientStep, INITIAL_CLIENT, type ClientInput } from './state';
 import { expiresAt, refreshDelay, Tokens } from './token';
 import type { ChatClientOptions, ClientEvents, ClientState, LiveEventName, RoomEvent } from './types';
 
@@ -19,7 +20,7 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const LIVE_EVENTS: readonly LiveEventName[] = LIVE_EVENT_NAMES;
 
-const noAnswer = (why: string) => new ChatError(504, 'no_answer', why);
+const noAnswer = (why: string) => chatError('no_answer', why);
 
 /**
  * One connection to the server: REST resources, and live rooms over one Socket.IO socket
@@ -31,7 +32,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
   readonly chats: RestResources['chats'];
   readonly datas: RestResources['datas'];
   state: ClientState = 'connecting';
-  private readonly facts: ClientFacts = { closed: false, connected: false, wasConnected: false };
+  private facts = INITIAL_CLIENT;
   private readonly rooms = new Map<string, Room>();
   private readonly tokens: Tokens;
   private readonly link: RoomLink;
@@ -45,7 +46,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
     // the server refuses such a name on every connect: better said once, here
     if (options.name !== undefined && [...options.name.trim()].length > MAX_NAME_LENGTH) {
       const message = `The name must be at most ${MAX_NAME_LENGTH} characters.`;
-      throw new ChatError(400, 'invalid', message, { name: [message] });
+      throw chatError('invalid', message, { name: [message] });
     }
     this.tokens = new Tokens(options.token);
     const rest = restResources(restSender(options.url, this.tokens, options.fetch));
@@ -64,7 +65,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
 
   /** The campaign's room, subscribed now and after every reconnect (one per id while open). */
   room(campaignId: string): Room {
-    if (this.facts.closed) throw new ChatError(499, 'closed', 'The client was closed.');
+    if (this.facts.closed) throw closedError('client');
     let room = this.rooms.get(campaignId);
     if (!room) {
       room = new Room(campaignId, this.link);
@@ -82,7 +83,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
     clearTimeout(this.refreshTimer);
     clearTimeout(this.reconnectTimer);
     this.socket?.disconnect();
-    this.set({ closed: true, connected: false });
+    this.go('close');
   }
 
   /** The socket, made and wired once; connecting is the caller's call. */
@@ -104,7 +105,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
         this.tokens.fresh().then(
           (token) => cb(handshake(token)),
           (err: unknown) => (
-            this.fail(new ChatError(401, 'unauthorized', `The token function failed: ${err}`)),
+            this.fail(chatError('unauthorized', `The token function failed: ${err}`)),
             cb(handshake())
           ),
         );
@@ -119,14 +120,15 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
       this.reconnectLater();
     });
     socket.on('auth:expired', (e) => this.fail(new ChatError(401, 'token_expired', e.message)));
-    socket.on('room:expired', (e) => this.rooms.get(e.campaign)?.expire());
-    socket.on('presence:join', (e) => this.rooms.get(e.campaign)?.presenceChanged('join', e.user));
-    socket.on('presence:leave', (e) => this.rooms.get(e.campaign)?.presenceChanged('leave', e.user));
-    socket.on('typing', (e) => this.rooms.get(e.campaign)?.typed(e));
+    const room = (campaign: string) => this.rooms.get(campaign);
+    socket.on('room:expired', (e) => room(e.campaign)?.expire());
+    socket.on('presence:join', (e) => room(e.campaign)?.presenceChanged('join', e.user));
+    socket.on('presence:leave', (e) => room(e.campaign)?.presenceChanged('leave', e.user));
+    socket.on('typing', (e) => room(e.campaign)?.typed(e));
     for (const name of LIVE_EVENTS) {
       // a literal, not a spread: one fixed shape, built in a few ns for every event of every room
       socket.on(name, ({ cursor, campaign, data }: Omit<RoomEvent, 'name'>) => {
-        this.rooms.get(campaign)?.receive({ name, cursor, campaign, data } as RoomEvent);
+        room(campaign)?.receive({ name, cursor, campaign, data } as RoomEvent);
       });
     }
     return (this.socket = socket);
@@ -134,14 +136,14 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
 
   private connected(): void {
     this.refusals = 0;
-    this.set({ connected: true, wasConnected: true });
+    this.go('connected');
     this.scheduleRefresh();
     for (const room of this.rooms.values()) room.subscribe();
   }
 
   private disconnected(reason: string): void {
     clearTimeout(this.refreshTimer);
-    this.set({ connected: false });
+    this.go('disconnected');
     for (const room of this.rooms.values()) room.disconnected();
     // the server hung up on purpose (an expired token, say): Socket.IO leaves reconnecting to us
     if (reason === 'io server disconnect') this.reconnectLater();
@@ -176,7 +178,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
       if (!ack.ok) throw ChatError.fromAck(ack.error);
       this.scheduleRefresh();
     } catch (err) {
-      this.fail(err instanceof ChatError ? err : new ChatError(401, 'unauthorized', `Token refresh failed: ${err}`));
+      this.fail(err instanceof ChatError ? err : chatError('unauthorized', `Token refresh failed: ${err}`));
     }
   }
 
@@ -197,8 +199,9 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
     for (const room of this.rooms.values()) room.fail(error);
   }
 
-  private set(facts: Partial<ClientFacts>): void {
-    Object.assign(this.facts, facts);
+  /** The only place the connection's state changes (its transitions are in state.ts). */
+  private go(input: ClientInput): void {
+    this.facts = clientStep(this.facts, input);
     const next = clientState(this.facts);
     if (next === this.state) return;
     this.state = next;

@@ -1,38 +1,4 @@
-import type { FieldErrors } from '../protocol';
-import type { AckError } from '../protocol';
-
-/** HTTP status → the machine code a ChatError carries; socket acks carry the code itself. */
-const CODE_OF_STATUS: Record<number, string> = {
-  400: 'invalid',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  409: 'conflict',
-  410: 'cursor_expired',
-  413: 'too_large',
-  415: 'unsupported_media_type',
-  429: 'rate_limited',
-  500: 'internal',
-  503: 'unavailable',
-};
-
-/** Socket ack codes that have no HTTP twin above, and the status they stand for. */
-const STATUS_OF_CODE: Record<string, number> = {
-  ...Object.fromEntries(Object.entries(CODE_OF_STATUS).map(([status, code]) => [code, Number(status)])),
-  invalid_cursor: 400,
-  not_subscribed: 409,
-  unknown_event: 400,
-  parse_error: 400,
-  bad_request: 400,
-  timeout: 503,
-  /** The server did not answer in time, or the connection was lost before it did. */
-  no_answer: 504,
-};
-
-export const codeOfStatus = (status: number): string =>
-  CODE_OF_STATUS[status] ?? (status >= 500 ? 'unavailable' : 'invalid');
-export const statusOfCode = (code: string): number => STATUS_OF_CODE[code] ?? 500;
+import { codeOfStatus, ERROR_CODES, statusOfCode, type AckError, type ErrorCode, type FieldErrors } from '../protocol';
 
 /** What every failure of the client looks like, whether REST or a socket said it. */
 export class ChatError extends Error {
@@ -72,8 +38,14 @@ export class ChatError extends Error {
 
   /** A refused Socket.IO connect: the server's middleware says why in the message. */
   static fromConnectRefusal(message: string): ChatError {
-    return /too many/i.test(message)
-      ? new ChatError(429, 'rate_limited', message)
-      : new ChatError(401, 'unauthorized', message);
+    return chatError(/too many/i.test(message) ? 'rate_limited' : 'unauthorized', message);
   }
 }
+
+/** A ChatError of one of the protocol's codes, with the status its table gives it. */
+export const chatError = (code: ErrorCode, message: string, fields?: FieldErrors): ChatError =>
+  new ChatError(ERROR_CODES[code], code, message, fields);
+
+/** The client's own code for a room or client used after close (no server answer has it). */
+export const closedError = (what: 'room' | 'client'): ChatError =>
+  new ChatError(499, 'closed', `The ${what} was closed.`);

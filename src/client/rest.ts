@@ -1,5 +1,5 @@
 import type { CampaignFields, CampaignRep, ChatRep, DataRep } from '../protocol';
-import { ChatError } from './errors';
+import { ChatError, chatError } from './errors';
 import type { Tokens } from './token';
 
 /** DRF's page envelope. */
@@ -76,13 +76,16 @@ export function restSender(baseUrl: string, tokens: Tokens, fetchFn: typeof fetc
       text = await res.text();
     } catch (err) {
       if (err instanceof ChatError) throw err;
-      throw new ChatError(503, 'unavailable', `The server could not be reached: ${(err as Error).message}`);
+      throw chatError('unavailable', `The server could not be reached: ${(err as Error).message}`);
     }
     const json = parseJson(text);
     if (!res.ok) throw ChatError.fromResponse(res.status, json);
     return json as T;
   };
 }
+
+/** The path of one item of a resource. */
+const item = (path: string, id: string) => `${path}/${encodeURIComponent(id)}/`;
 
 /** One REST resource: the DRF ModelViewSet surface. */
 export class Resource<T, Input> {
@@ -95,28 +98,28 @@ export class Resource<T, Input> {
     return this.send('GET', `${this.path}/`, { query: params });
   }
   get(id: string, query?: Query): Promise<T> {
-    return this.send('GET', `${this.path}/${encodeURIComponent(id)}/`, { query });
+    return this.send('GET', item(this.path, id), { query });
   }
   create(input: Input): Promise<T> {
     return this.send('POST', `${this.path}/`, { body: input });
   }
   /** PATCH: changes only what `input` names. */
   update(id: string, input: Partial<Input>): Promise<T> {
-    return this.send('PATCH', `${this.path}/${encodeURIComponent(id)}/`, { body: input });
+    return this.send('PATCH', item(this.path, id), { body: input });
   }
   /** PUT: the whole resource (optional fields the body omits are kept). */
   replace(id: string, input: Input): Promise<T> {
-    return this.send('PUT', `${this.path}/${encodeURIComponent(id)}/`, { body: input });
+    return this.send('PUT', item(this.path, id), { body: input });
   }
   async delete(id: string): Promise<void> {
-    await this.send('DELETE', `${this.path}/${encodeURIComponent(id)}/`);
+    await this.send('DELETE', item(this.path, id));
   }
 }
 
 export class Campaigns extends Resource<CampaignRep, CampaignInput> {
   /** A page of the campaign's chats (`limit`: newest N; `before`/`after`: a cursor), oldest first. */
   history(id: string, params: HistoryParams): Promise<HistoryPage> {
-    return this.send('GET', `${this.path}/${encodeURIComponent(id)}/chats/`, { query: { ...params } });
+    return this.send('GET', `${item(this.path, id)}chats/`, { query: { ...params } });
   }
 }
 

@@ -1,6 +1,31 @@
 import type { ClientState, RoomState } from './types';
 
-/** What a room's state follows from; each fact is set where it becomes true, the state only here. */
+/**
+ * The client's two state machines, the room's and the connection's: their inputs, their
+ * transitions and their states, here and nowhere else. Each input is sent by the one method
+ * that sees it happen; a transition never runs inside a callback of another.
+ *
+ * A room, with the input that moves it (any input to `closed` changes nothing):
+ *
+ *   state       subscribed          lost        expired      reloaded            close
+ *   connecting  live                connecting  recovering   —                   closed
+ *   live        live                recovering  recovering   live                closed
+ *   recovering  live unless         recovering  recovering   live if subscribed  closed
+ *               reloading
+ */
+export type RoomInput =
+  /** The server acknowledged a subscribe on the current connection. */
+  | 'subscribed'
+  /** The connection was lost: its subscription with it. */
+  | 'lost'
+  /** The cursor expired: a fresh subscribe goes, and the history reloads into a new timeline. */
+  | 'expired'
+  /** The reloaded timeline replaced the shown one. */
+  | 'reloaded'
+  /** Closed by the caller, or refused for good. */
+  | 'close';
+
+/** What a room's state follows from; only `roomStep` changes them. */
 export interface RoomFacts {
   closed: boolean;
   /** The current connection has an acknowledged subscription. */
@@ -11,16 +36,37 @@ export interface RoomFacts {
   wasLive: boolean;
 }
 
-/**
- * Every transition of a room, in one place:
- * connecting → live (first subscribe acknowledged) → recovering (connection lost, or cursor
- * expired) → live (resumed, or history reloaded) …; any → closed.
- */
-export function roomState(f: RoomFacts): RoomState {
+export const INITIAL_ROOM: Readonly<RoomFacts> = { closed: false, subscribed: false, resetting: false, wasLive: false };
+
+/** The room's state in these facts. */
+export function roomState(f: Readonly<RoomFacts>): RoomState {
   if (f.closed) return 'closed';
   if (f.subscribed && !f.resetting) return 'live';
   return f.wasLive || f.resetting ? 'recovering' : 'connecting';
 }
+
+/** Every transition of a room: the facts after `input`. Closed is final. */
+export function roomStep(f: Readonly<RoomFacts>, input: RoomInput): Readonly<RoomFacts> {
+  if (f.closed) return f;
+  const next = { ...f, ...ROOM_CHANGES[input] };
+  if (roomState(next) === 'live') next.wasLive = true;
+  return next;
+}
+
+const ROOM_CHANGES: Record<RoomInput, Partial<RoomFacts>> = {
+  subscribed: { subscribed: true },
+  lost: { subscribed: false },
+  // the subscription ends with its cursor: the room is not subscribed until the fresh one answers
+  expired: { subscribed: false, resetting: true },
+  reloaded: { resetting: false },
+  close: { closed: true, subscribed: false },
+};
+
+/**
+ * The connection's inputs. Its transitions: connecting → live (connected) ⇄ recovering
+ * (disconnected → connected); any → closed.
+ */
+export type ClientInput = 'connected' | 'disconnected' | 'close';
 
 export interface ClientFacts {
   closed: boolean;
@@ -28,13 +74,17 @@ export interface ClientFacts {
   wasConnected: boolean;
 }
 
-/** The connection's transitions: connecting → live ⇄ recovering; any → closed. */
-export function clientState(f: ClientFacts): ClientState {
+export const INITIAL_CLIENT: Readonly<ClientFacts> = { closed: false, connected: false, wasConnected: false };
+
+export function clientState(f: Readonly<ClientFacts>): ClientState {
   if (f.closed) return 'closed';
   if (f.connected) return 'live';
   return f.wasConnected ? 'recovering' : 'connecting';
 }
 
-/** Jittered exponential backoff (±50 %), as Socket.IO's manager does for its reconnects. */
-export const backoff = (attempt: number, baseMs = 500, maxMs = 10_000): number =>
-  Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20)) * (0.5 + Math.random());
+/** Every transition of the connection: the facts after `input`. Closed is final. */
+export function clientStep(f: Readonly<ClientFacts>, input: ClientInput): Readonly<ClientFacts> {
+  if (f.closed) return f;
+  if (input === 'connected') return { ...f, connected: true, wasConnected: true };
+  return { ...f, connected: false, closed: input === 'close' };
+}

@@ -1,15 +1,8 @@
 import type { ChatRep, DataRep } from '../protocol';
 import type { RoomEvent } from './types';
 
-/**
- * Cursors are decimal event ids without leading zeros, which outgrow a JS number: the longer
- * one is later, and of two as long the one later as text (no BigInt to parse per event).
- */
-export const isAfter = (cursor: string, than: string | undefined): boolean =>
-  than === undefined || cursor.length > than.length || (cursor.length === than.length && cursor > than);
-
-/** The later of two cursors: a room's cursor never goes backwards. */
-export const laterCursor = (a: string | undefined, b: string): string => (isAfter(b, a) ? b : (a as string));
+// the cursor helpers are the protocol's; re-exported where the client's tests and users found them
+export { isAfter, laterCursor } from '../protocol';
 
 /** The history endpoint's order: created_at, then id (ISO strings and UUIDs both sort as text). */
 export function compareChats(a: ChatRep, b: ChatRep): number {
