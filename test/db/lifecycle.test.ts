@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startApp } from '../support/app';
 import { createTestDatabase } from '../support/db';
 import { freePort } from '../support/ports';
@@ -59,7 +60,10 @@ describe('the server process', () => {
       LOG_LEVEL: 'info',
     };
     delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts'], {
+    // the loader inside the one process: the tsx command relays SIGTERM to a child of its own,
+    // and SIGKILLs it (exit 143) when the child is slow to confirm, as on a loaded machine
+    const loader = pathToFileURL(require.resolve('tsx')).href;
+    const child = spawn(process.execPath, ['--import', loader, 'src/main.ts'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -78,7 +78,9 @@ describe('the LISTEN connection lost', () => {
     const truth = () => roster(a.presence.list(id)).join();
     await eventually(() => truth() === 'newcomer×1,watcher×1', 15_000, 'a to settle');
     await eventually(() => roster(b.presence.list(id)).join() === truth(), 30_000, 'b to converge');
+    // a reading announces its joins before its leaves: wait for both, then check there was one leave
     await eventually(() => watcher.of('presence:join', id).includes('newcomer'), 15_000, 'the newcomer');
+    await eventually(() => watcher.of('presence:leave', id).length > 0, 15_000, 'the leaver');
     expect(watcher.of('presence:leave', id)).toEqual(['leaver']);
   }, 60_000);
 
