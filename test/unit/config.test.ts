@@ -65,17 +65,6 @@ describe('loadConfig', () => {
     expect(err.message).not.toContain('s3cret');
   });
 
-  it('bounds every request by default: statement deadlines, in-flight cap, HTTP timeouts', () => {
-    expect(loadConfig({})).toMatchObject({
-      statementTimeoutMs: 5000,
-      feedStatementTimeoutMs: 30000,
-      migrationLockTimeoutMs: 10000,
-      databasePoolMode: 'session',
-      maxInflightPerClient: 5,
-      http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000 },
-    });
-  });
-
   it('a transaction-mode pooler needs a direct LISTEN_DATABASE_URL', () => {
     const err = errorFor({ DATABASE_POOL_MODE: 'transaction', DATABASE_URL: 'postgres://db:6432/chat' });
     expect((err as ConfigError).message).toContain('LISTEN_DATABASE_URL');

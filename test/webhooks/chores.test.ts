@@ -8,6 +8,17 @@ import { testWebhooks } from '../support/webhooks';
 
 jest.setTimeout(120_000);
 
+/** Waits until the log's oldest event is older than the 2 s retention these tests run with. */
+const eventsAged = (url: string) =>
+  eventually(
+    async () =>
+      (await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`))[0]
+        .old,
+    60_000,
+    'the events to age past the retention',
+    100,
+  );
+
 describe('scheduled chores', () => {
   let app: App;
   let url: string;
@@ -36,15 +47,7 @@ describe('scheduled chores', () => {
       .expect(201);
     for (let i = 0; i < 5; i++) await createChat(app, campaign.id);
     await eventually(() => receiver.accepted.size === 5, 60_000, 'the deliveries', 100);
-    await eventually(
-      async () =>
-        (
-          await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
-        )[0].old,
-      60_000,
-      'the events to age past the retention',
-      100,
-    );
+    await eventsAged(url);
     // the heartbeat timer has ticked meanwhile (its reader row moves), yet nothing was pruned
     const [{ seen }] = await sql<{ seen: string }>(url, 'SELECT max(seen_at)::text AS seen FROM event_readers');
     await eventually(
@@ -83,15 +86,7 @@ describe('pruning the events log', () => {
       .send({ url: 'http://127.0.0.1:9/', events: ['chat:created'] })
       .expect(201);
     for (let i = 0; i < 3; i++) await createChat(app, campaign.id);
-    await eventually(
-      async () =>
-        (
-          await sql<{ old: boolean }>(url, `SELECT min(created_at) < now() - interval '2 seconds' AS old FROM events`)
-        )[0].old,
-      60_000,
-      'the events to age past the retention',
-      100,
-    );
+    await eventsAged(url);
     // this instance has read them all: only the dispatcher's position holds pruning back
     await eventually(
       async () =>
