@@ -19,7 +19,7 @@ async function bundle(options: BuildOptions): Promise<number> {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    target: ['es2020'],
+    target: ['es2022'],
     minify: true,
     legalComments: 'eof',
     metafile: true,

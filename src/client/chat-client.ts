@@ -32,14 +32,14 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
   readonly chats: RestResources['chats'];
   readonly datas: RestResources['datas'];
   state: ClientState = 'connecting';
-  private facts = INITIAL_CLIENT;
-  private readonly rooms = new Map<string, Room>();
-  private readonly tokens: Tokens;
-  private readonly link: RoomLink;
-  private socket?: ClientSocket;
-  private refreshTimer?: ReturnType<typeof setTimeout>;
-  private reconnectTimer?: ReturnType<typeof setTimeout>;
-  private refusals = 0;
+  #facts = INITIAL_CLIENT;
+  readonly #rooms = new Map<string, Room>();
+  readonly #tokens: Tokens;
+  readonly #link: RoomLink;
+  #socket?: ClientSocket;
+  #refreshTimer?: ReturnType<typeof setTimeout>;
+  #reconnectTimer?: ReturnType<typeof setTimeout>;
+  #refusals = 0;
 
   constructor(private readonly options: ChatClientOptions) {
     super();
@@ -48,29 +48,29 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
       const message = `The name must be at most ${MAX_NAME_LENGTH} characters.`;
       throw chatError('invalid', message, { name: [message] });
     }
-    this.tokens = new Tokens(options.token);
-    const rest = restResources(restSender(options.url, this.tokens, options.fetch));
+    this.#tokens = new Tokens(options.token);
+    const rest = restResources(restSender(options.url, this.#tokens, options.fetch));
     [this.campaigns, this.chats, this.datas] = [rest.campaigns, rest.chats, rest.datas];
-    const socket = () => this.socket;
-    this.link = {
+    const socket = () => this.#socket;
+    this.#link = {
       get connected() {
         return socket()?.connected ?? false;
       },
       pageSize: options.pageSize ?? 50,
-      request: (event, payload) => this.request(event, payload),
+      request: (event, payload) => this.#request(event, payload),
       history: (id: string, params: HistoryParams) => this.campaigns.history(id, params),
-      forget: (room) => this.rooms.get(room.id) === room && this.rooms.delete(room.id),
+      forget: (room) => this.#rooms.get(room.id) === room && this.#rooms.delete(room.id),
     };
   }
 
   /** The campaign's room, subscribed now and after every reconnect (one per id while open). */
   room(campaignId: string): Room {
-    if (this.facts.closed) throw closedError('client');
-    let room = this.rooms.get(campaignId);
+    if (this.#facts.closed) throw closedError('client');
+    let room = this.#rooms.get(campaignId);
     if (!room) {
-      room = new Room(campaignId, this.link);
-      this.rooms.set(campaignId, room);
-      this.open().connect();
+      room = new Room(campaignId, this.#link);
+      this.#rooms.set(campaignId, room);
+      this.#open().connect();
       room.subscribe();
     }
     return room;
@@ -78,17 +78,17 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
 
   /** Closes every room and the connection. */
   close(): void {
-    if (this.facts.closed) return;
-    for (const room of [...this.rooms.values()]) room.close();
-    clearTimeout(this.refreshTimer);
-    clearTimeout(this.reconnectTimer);
-    this.socket?.disconnect();
-    this.go('close');
+    if (this.#facts.closed) return;
+    for (const room of [...this.#rooms.values()]) room.close();
+    clearTimeout(this.#refreshTimer);
+    clearTimeout(this.#reconnectTimer);
+    this.#socket?.disconnect();
+    this.#go('close');
   }
 
   /** The socket, made and wired once; connecting is the caller's call. */
-  private open(): ClientSocket {
-    if (this.socket) return this.socket;
+  #open(): ClientSocket {
+    if (this.#socket) return this.#socket;
     const { url, name, transports, reconnectionDelay = 500, reconnectionDelayMax = 10_000 } = this.options;
     const handshake = (token?: string): HandshakeAuth => ({
       ...(token && { token }),
@@ -102,25 +102,25 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
       ...(transports && { transports }),
       // called on every connect attempt: a token function is asked each time
       auth: (cb) => {
-        this.tokens.fresh().then(
+        this.#tokens.fresh().then(
           (token) => cb(handshake(token)),
           (err: unknown) => (
-            this.fail(chatError('unauthorized', `The token function failed: ${err}`)),
+            this.#fail(chatError('unauthorized', `The token function failed: ${err}`)),
             cb(handshake())
           ),
         );
       },
     });
-    socket.on('connect', () => this.connected());
-    socket.on('disconnect', (reason) => this.disconnected(reason));
+    socket.on('connect', () => this.#connected());
+    socket.on('disconnect', (reason) => this.#disconnected(reason));
     socket.on('connect_error', (err) => {
       // inactive: the server refused us (Socket.IO will not retry); active: a transport error it retries
       if (socket.active) return;
-      this.fail(ChatError.fromConnectRefusal(err.message));
-      this.reconnectLater();
+      this.#fail(ChatError.fromConnectRefusal(err.message));
+      this.#reconnectLater();
     });
-    socket.on('auth:expired', (e) => this.fail(new ChatError(401, 'token_expired', e.message)));
-    const room = (campaign: string) => this.rooms.get(campaign);
+    socket.on('auth:expired', (e) => this.#fail(new ChatError(401, 'token_expired', e.message)));
+    const room = (campaign: string) => this.#rooms.get(campaign);
     socket.on('room:expired', (e) => room(e.campaign)?.expire());
     socket.on('presence:join', (e) => room(e.campaign)?.presenceChanged('join', e.user));
     socket.on('presence:leave', (e) => room(e.campaign)?.presenceChanged('leave', e.user));
@@ -131,59 +131,60 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
         room(campaign)?.receive({ name, cursor, campaign, data } as RoomEvent);
       });
     }
-    return (this.socket = socket);
+    return (this.#socket = socket);
   }
 
-  private connected(): void {
-    this.refusals = 0;
-    this.go('connected');
-    this.scheduleRefresh();
-    for (const room of this.rooms.values()) room.subscribe();
+  #connected(): void {
+    this.#refusals = 0;
+    this.#go('connected');
+    this.#scheduleRefresh();
+    for (const room of this.#rooms.values()) room.subscribe();
   }
 
-  private disconnected(reason: string): void {
-    clearTimeout(this.refreshTimer);
-    this.go('disconnected');
-    for (const room of this.rooms.values()) room.disconnected();
+  #disconnected(reason: string): void {
+    clearTimeout(this.#refreshTimer);
+    this.#go('disconnected');
+    for (const room of this.#rooms.values()) room.disconnected();
     // the server hung up on purpose (an expired token, say): Socket.IO leaves reconnecting to us
-    if (reason === 'io server disconnect') this.reconnectLater();
+    if (reason === 'io server disconnect') this.#reconnectLater();
   }
 
-  private reconnectLater(): void {
-    if (this.facts.closed) return;
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(
+  #reconnectLater(): void {
+    if (this.#facts.closed) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(
       () => {
-        if (!this.facts.closed && !this.socket?.connected) this.socket?.connect();
+        if (!this.#facts.closed && !this.#socket?.connected) this.#socket?.connect();
       },
-      backoff(this.refusals++, this.options.reconnectionDelay, this.options.reconnectionDelayMax),
+      backoff(this.#refusals++, this.options.reconnectionDelay, this.options.reconnectionDelayMax),
     );
   }
 
   /** Asks the token function again before the current token expires, and sends it with `auth:refresh`. */
-  private scheduleRefresh(): void {
-    clearTimeout(this.refreshTimer);
-    const token = this.tokens.current;
-    const delay = token && this.tokens.refreshable ? refreshDelay(token) : undefined;
+  #scheduleRefresh(): void {
+    clearTimeout(this.#refreshTimer);
+    const token = this.#tokens.current;
+    const delay = token && this.#tokens.refreshable ? refreshDelay(token) : undefined;
     if (delay === undefined) return;
-    this.refreshTimer = setTimeout(() => void this.refresh(token as string), delay);
+    this.#refreshTimer = setTimeout(() => void this.#refresh(token as string), delay);
   }
 
-  private async refresh(old: string): Promise<void> {
+  async #refresh(old: string): Promise<void> {
     try {
-      const token = await this.tokens.fresh();
+      const token = await this.#tokens.fresh();
       // no newer token: let this one expire; the reconnect after it asks the function again
-      if (!token || !this.socket?.connected || !((expiresAt(token) ?? Infinity) > (expiresAt(old) ?? Infinity))) return;
-      const ack = await this.request('auth:refresh', { token });
+      if (!token || !this.#socket?.connected || !((expiresAt(token) ?? Infinity) > (expiresAt(old) ?? Infinity)))
+        return;
+      const ack = await this.#request('auth:refresh', { token });
       if (!ack.ok) throw ChatError.fromAck(ack.error);
-      this.scheduleRefresh();
+      this.#scheduleRefresh();
     } catch (err) {
-      this.fail(err instanceof ChatError ? err : chatError('unauthorized', `Token refresh failed: ${err}`));
+      this.#fail(err instanceof ChatError ? err : chatError('unauthorized', `Token refresh failed: ${err}`));
     }
   }
 
-  private request<T extends object>(event: keyof ClientToServerEvents, payload: object): Promise<Ack<T>> {
-    const socket = this.socket;
+  #request<T extends object>(event: keyof ClientToServerEvents, payload: object): Promise<Ack<T>> {
+    const socket = this.#socket;
     if (!socket) return Promise.reject(noAnswer('Not connected.'));
     const timed = socket.timeout(this.options.ackTimeoutMs ?? 20_000) as unknown as {
       emitWithAck(event: string, payload: object): Promise<Ack<T>>;
@@ -194,15 +195,15 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
   }
 
   /** Connection errors reach the client's listeners and every room's. */
-  private fail(error: ChatError): void {
+  #fail(error: ChatError): void {
     this.emit('error', error);
-    for (const room of this.rooms.values()) room.fail(error);
+    for (const room of this.#rooms.values()) room.fail(error);
   }
 
   /** The only place the connection's state changes (its transitions are in state.ts). */
-  private go(input: ClientInput): void {
-    this.facts = clientStep(this.facts, input);
-    const next = clientState(this.facts);
+  #go(input: ClientInput): void {
+    this.#facts = clientStep(this.#facts, input);
+    const next = clientState(this.#facts);
     if (next === this.state) return;
     this.state = next;
     this.emit('state', next);

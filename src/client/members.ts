@@ -12,28 +12,28 @@ export class Members {
    * Connections by user, in the list's order: the answer's, then joins at the end. A count,
    * not an entry object per member: a client in a big room keeps one per member.
    */
-  private readonly connections = new Map<string, number>();
-  private snapshot?: readonly PresenceEntry[];
+  readonly #connections = new Map<string, number>();
+  #snapshot?: readonly PresenceEntry[];
 
   /** A new array after each change, the same one otherwise; built when read, not per join. */
   get list(): readonly PresenceEntry[] {
-    return (this.snapshot ??= Array.from(this.connections, ([user, connections]) => ({ user, connections })));
+    return (this.#snapshot ??= Array.from(this.#connections, ([user, connections]) => ({ user, connections })));
   }
 
   /** Returns whether the list changed. */
   replace(entries: readonly PresenceEntry[]): boolean {
-    if (this.holds(entries)) return false;
-    this.connections.clear();
-    for (const { user, connections } of entries) this.connections.set(user, connections);
-    this.snapshot = undefined;
+    if (this.#holds(entries)) return false;
+    this.#connections.clear();
+    for (const { user, connections } of entries) this.#connections.set(user, connections);
+    this.#snapshot = undefined;
     return true;
   }
 
   /** Whether the list is `entries` already, in the same order (no list built to compare). */
-  private holds(entries: readonly PresenceEntry[]): boolean {
-    if (entries.length !== this.connections.size) return false;
+  #holds(entries: readonly PresenceEntry[]): boolean {
+    if (entries.length !== this.#connections.size) return false;
     let i = 0;
-    for (const [user, connections] of this.connections) {
+    for (const [user, connections] of this.#connections) {
       const entry = entries[i++];
       if (entry.user !== user || entry.connections !== connections) return false;
     }
@@ -41,15 +41,15 @@ export class Members {
   }
 
   join(user: string): boolean {
-    if (this.connections.has(user)) return false;
-    this.connections.set(user, 1);
-    this.snapshot = undefined;
+    if (this.#connections.has(user)) return false;
+    this.#connections.set(user, 1);
+    this.#snapshot = undefined;
     return true;
   }
 
   leave(user: string): boolean {
-    if (!this.connections.delete(user)) return false;
-    this.snapshot = undefined;
+    if (!this.#connections.delete(user)) return false;
+    this.#snapshot = undefined;
     return true;
   }
 }
@@ -60,34 +60,34 @@ export class Members {
  */
 export class Typers {
   /** The typing users, in the order they started, each with the timer that ends their `true`. */
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-  private snapshot?: readonly string[];
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #snapshot?: readonly string[];
 
   constructor(private readonly expired: (user: string) => void) {}
 
   get list(): readonly string[] {
-    return (this.snapshot ??= [...this.timers.keys()]);
+    return (this.#snapshot ??= [...this.#timers.keys()]);
   }
 
   /** Returns whether the list changed. */
   set(user: string, typing: boolean): boolean {
-    const had = this.timers.has(user);
-    clearTimeout(this.timers.get(user));
+    const had = this.#timers.has(user);
+    clearTimeout(this.#timers.get(user));
     if (typing) {
       const timer = setTimeout(() => this.set(user, false) && this.expired(user), TYPING_EXPIRY_MS);
       // in Node, a typer must not keep the process alive
       (timer as { unref?: () => void }).unref?.();
-      this.timers.set(user, timer); // a user already typing keeps their place
+      this.#timers.set(user, timer); // a user already typing keeps their place
     } else {
-      this.timers.delete(user);
+      this.#timers.delete(user);
     }
-    if (had !== typing) this.snapshot = undefined;
+    if (had !== typing) this.#snapshot = undefined;
     return had !== typing;
   }
 
   clear(): void {
-    this.timers.forEach(clearTimeout);
-    this.timers.clear();
-    this.snapshot = undefined;
+    this.#timers.forEach(clearTimeout);
+    this.#timers.clear();
+    this.#snapshot = undefined;
   }
 }

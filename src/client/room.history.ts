@@ -25,13 +25,13 @@ export class RoomHistory {
   /** The timeline the room shows. */
   shown: Timeline;
   /** The timeline being rebuilt after the cursor expired; undefined when none is wanted. */
-  private pending?: Timeline;
-  private latestLimit?: number;
+  #pending?: Timeline;
+  #latestLimit?: number;
   /** `before` cursor of the next older page; null at the start; undefined before any history. */
-  private older?: string | null;
-  private loadingOlder?: Promise<boolean>;
-  private changeTimer?: ReturnType<typeof setTimeout>;
-  private closed = false;
+  #older?: string | null;
+  #loadingOlder?: Promise<boolean>;
+  #changeTimer?: ReturnType<typeof setTimeout>;
+  #closed = false;
 
   constructor(
     private readonly campaign: string,
@@ -43,45 +43,45 @@ export class RoomHistory {
   }
 
   /** Where live events go: the timeline being rebuilt, else the shown one. */
-  private get live(): Timeline {
-    return this.pending ?? this.shown;
+  get #live(): Timeline {
+    return this.#pending ?? this.shown;
   }
 
   /** Applies a live event to the live timeline; returns whether the shown chats changed. */
   apply(event: RoomEvent): boolean {
-    const into = this.live;
+    const into = this.#live;
     return into.apply(event) && into === this.shown;
   }
 
   /** Newest `limit` chats, merged with the live ones. */
   async loadLatest(limit = this.link.pageSize): Promise<readonly ChatRep[]> {
-    this.latestLimit = limit;
-    const into = this.live;
-    const before = await this.loadNewest(into, limit);
-    if (into === this.live) this.older = before;
+    this.#latestLimit = limit;
+    const into = this.#live;
+    const before = await this.#loadNewest(into, limit);
+    if (into === this.#live) this.#older = before;
     return this.shown.list;
   }
 
   /** The page before the oldest loaded chat. Resolves false once the start is reached. */
-  loadOlder(limit = this.latestLimit ?? this.link.pageSize): Promise<boolean> {
-    return (this.loadingOlder ??=
-      this.older === undefined
-        ? this.loadLatest(limit).then(() => this.older !== null)
-        : this.loadPageBefore(limit)).finally(() => (this.loadingOlder = undefined));
+  loadOlder(limit = this.#latestLimit ?? this.link.pageSize): Promise<boolean> {
+    return (this.#loadingOlder ??=
+      this.#older === undefined
+        ? this.loadLatest(limit).then(() => this.#older !== null)
+        : this.#loadPageBefore(limit)).finally(() => (this.#loadingOlder = undefined));
   }
 
   /** A new timeline to rebuild after the cursor expired; live events go there until it is shown. */
   rebuild(): Timeline {
-    return (this.pending = new Timeline(this.campaign));
+    return (this.#pending = new Timeline(this.campaign));
   }
 
   /** Loads the newest history into `into`, retrying; undefined once it is no longer wanted. */
   async reload(into: Timeline): Promise<Reloaded | undefined> {
     for (let failures = 0; ; failures++) {
       try {
-        return { into, older: await this.loadNewest(into, this.latestLimit ?? this.link.pageSize) };
+        return { into, older: await this.#loadNewest(into, this.#latestLimit ?? this.link.pageSize) };
       } catch (err) {
-        if (this.pending !== into) return undefined; // closed, or expired again meanwhile
+        if (this.#pending !== into) return undefined; // closed, or expired again meanwhile
         this.events.emit('error', err instanceof ChatError ? err : chatError('internal', String(err)));
         await sleep(backoff(failures));
       }
@@ -90,26 +90,26 @@ export class RoomHistory {
 
   /** Shows a reloaded timeline; false when it is no longer wanted (closed, or expired again meanwhile). */
   show({ into, older }: Reloaded): boolean {
-    if (this.pending !== into) return false;
-    [this.shown, this.pending, this.older] = [into, undefined, older];
+    if (this.#pending !== into) return false;
+    [this.shown, this.#pending, this.#older] = [into, undefined, older];
     return true;
   }
 
   /** The shown chats changed: 'change' once per tick, however many changes the tick made. */
   changed(): void {
     // no listener, no timer: a room read only through its events costs no timer per event
-    if (this.changeTimer !== undefined || this.closed || !this.events.listenerCount('change')) return;
-    this.changeTimer = setTimeout(() => {
-      this.changeTimer = undefined;
+    if (this.#changeTimer !== undefined || this.#closed || !this.events.listenerCount('change')) return;
+    this.#changeTimer = setTimeout(() => {
+      this.#changeTimer = undefined;
       this.events.emit('change', this.shown.list);
     }, 0);
   }
 
   /** No reload is wanted any more, and no 'change' is said. */
   close(): void {
-    this.closed = true;
-    this.pending = undefined;
-    clearTimeout(this.changeTimer);
+    this.#closed = true;
+    this.#pending = undefined;
+    clearTimeout(this.#changeTimer);
   }
 
   /**
@@ -124,7 +124,7 @@ export class RoomHistory {
    * History first and subscribe second would lose the chats committed in between.
    * Returns how many chats the page held, and its `before` cursor.
    */
-  private async load(into: Timeline, params: HistoryParams): Promise<[loaded: number, before: string | null]> {
+  async #load(into: Timeline, params: HistoryParams): Promise<[loaded: number, before: string | null]> {
     await this.subscription.cursorHeld();
     const page = await this.link.history(this.campaign, params);
     if (into.mergeHistory(page.results) && into === this.shown) this.changed();
@@ -132,23 +132,23 @@ export class RoomHistory {
   }
 
   /** Newest `limit` chats, over several pages beyond the server's page limit; returns the `before` cursor. */
-  private async loadNewest(into: Timeline, limit: number): Promise<string | null> {
+  async #loadNewest(into: Timeline, limit: number): Promise<string | null> {
     // live: the newest page must hold everything committed up to the cursor, which the
     // subscription will not bring; chats committing later come live
-    let [loaded, before] = await this.load(into, { limit: Math.min(limit, HISTORY_PAGE_MAX), live: true });
+    let [loaded, before] = await this.#load(into, { limit: Math.min(limit, HISTORY_PAGE_MAX), live: true });
     while (loaded < limit && before !== null) {
-      const [more, next] = await this.load(into, { limit: Math.min(limit - loaded, HISTORY_PAGE_MAX), before });
+      const [more, next] = await this.#load(into, { limit: Math.min(limit - loaded, HISTORY_PAGE_MAX), before });
       loaded += more;
       before = next;
     }
     return before;
   }
 
-  private async loadPageBefore(limit: number): Promise<boolean> {
-    if (this.older === null || this.older === undefined) return false;
+  async #loadPageBefore(limit: number): Promise<boolean> {
+    if (this.#older === null || this.#older === undefined) return false;
     const into = this.shown;
-    const [, before] = await this.load(into, { limit: Math.min(limit, HISTORY_PAGE_MAX), before: this.older });
-    if (into === this.shown) this.older = before;
-    return this.older !== null;
+    const [, before] = await this.#load(into, { limit: Math.min(limit, HISTORY_PAGE_MAX), before: this.#older });
+    if (into === this.shown) this.#older = before;
+    return this.#older !== null;
   }
 }

@@ -11,10 +11,10 @@ import type { RoomEvents } from './types';
  * the room asks it only while open, and says when a subscription starts.
  */
 export class RoomPresence {
-  private readonly members = new Members();
-  private readonly typers = new Typers((user) => this.stopped(user));
+  readonly #members = new Members();
+  readonly #typers = new Typers((user) => this.#stopped(user));
   /** When this subscription last told the server `typing: true` (a repeat within the interval is folded there anyway). */
-  private typingSentAt = -Infinity;
+  #typingSentAt = -Infinity;
 
   constructor(
     private readonly campaign: string,
@@ -23,57 +23,57 @@ export class RoomPresence {
   ) {}
 
   get list(): readonly PresenceEntry[] {
-    return this.members.list;
+    return this.#members.list;
   }
 
   get typing(): readonly string[] {
-    return this.typers.list;
+    return this.#typers.list;
   }
 
   /** A new subscription is acknowledged (the server has no typing of ours), or a chat was sent (it ends typing there). */
   typingEnded(): void {
-    this.typingSentAt = -Infinity;
+    this.#typingSentAt = -Infinity;
   }
 
   /** Who is here: the subscribe answer is the whole truth, joins and leaves sent before it included. */
   answered(entries: readonly PresenceEntry[]): void {
-    this.changed(this.members.replace(entries));
+    this.#changed(this.#members.replace(entries));
   }
 
   /** A member's first connection entered the room, or its last one left. */
   joinedOrLeft(kind: 'join' | 'leave', user: string): void {
-    if (kind === 'leave' && this.typers.set(user, false)) this.stopped(user);
-    this.changed(kind === 'join' ? this.members.join(user) : this.members.leave(user));
+    if (kind === 'leave' && this.#typers.set(user, false)) this.#stopped(user);
+    this.#changed(kind === 'join' ? this.#members.join(user) : this.#members.leave(user));
   }
 
   /** Another member is typing, or stopped. */
   typed(event: TypingEvent): void {
-    this.typers.set(event.user, event.typing);
+    this.#typers.set(event.user, event.typing);
     this.events.emit('typing', event);
   }
 
   /** Sends typing unless a `true` went within TYPING_INTERVAL_MS (the server would fold it). */
   async setTyping(typing: boolean): Promise<void> {
     const now = Date.now();
-    if (typing && now - this.typingSentAt < TYPING_INTERVAL_MS) return;
-    this.typingSentAt = typing ? now : -Infinity;
+    if (typing && now - this.#typingSentAt < TYPING_INTERVAL_MS) return;
+    this.#typingSentAt = typing ? now : -Infinity;
     const ack = await this.link.request('typing', { campaignId: this.campaign, typing });
     if (!ack.ok) {
-      this.typingSentAt = -Infinity;
+      this.#typingSentAt = -Infinity;
       throw ChatError.fromAck(ack.error);
     }
   }
 
   clear(): void {
-    this.typers.clear();
+    this.#typers.clear();
   }
 
-  private stopped(user: string): void {
+  #stopped(user: string): void {
     this.events.emit('typing', { campaign: this.campaign, user, typing: false });
   }
 
   /** 'presence' with the new list; built only for a listener (a big room changes often). */
-  private changed(yes: boolean): void {
-    if (yes && this.events.listenerCount('presence')) this.events.emit('presence', this.members.list);
+  #changed(yes: boolean): void {
+    if (yes && this.events.listenerCount('presence')) this.events.emit('presence', this.#members.list);
   }
 }

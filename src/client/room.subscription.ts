@@ -28,13 +28,13 @@ export class RoomSubscription {
   /** The last event applied. */
   cursor?: string;
   /** The next subscribe goes without `since` (first one, or after the cursor expired). */
-  private fresh = true;
+  #fresh = true;
   /** Bumped on every subscribe, disconnect and close: an answer to an older attempt is ignored. */
-  private attempt = 0;
-  private failures = 0;
-  private retryTimer?: ReturnType<typeof setTimeout>;
-  private readonly waiters: [resolve: () => void, reject: (err: Error) => void][] = [];
-  private closed = false;
+  #attempt = 0;
+  #failures = 0;
+  #retryTimer?: ReturnType<typeof setTimeout>;
+  readonly #waiters: [resolve: () => void, reject: (err: Error) => void][] = [];
+  #closed = false;
 
   constructor(
     private readonly campaign: string,
@@ -46,21 +46,21 @@ export class RoomSubscription {
    * gives `answered` what its answer means (an answer to an older attempt is dropped).
    */
   send(answered: (outcome: SubscribeOutcome) => void): void {
-    clearTimeout(this.retryTimer);
-    const sent = ++this.attempt;
-    const since = this.fresh ? undefined : this.cursor;
+    clearTimeout(this.#retryTimer);
+    const sent = ++this.#attempt;
+    const since = this.#fresh ? undefined : this.cursor;
     this.link
       .request<SubscribeAck>('subscribe', { campaignId: this.campaign, ...(since !== undefined && { since }) })
       .then(
-        (ack) => sent === this.attempt && answered(this.read(ack)),
+        (ack) => sent === this.#attempt && answered(this.#read(ack)),
         (error: ChatError) =>
-          sent === this.attempt && answered({ kind: 'failed', error: this.link.connected ? error : undefined }),
+          sent === this.#attempt && answered({ kind: 'failed', error: this.link.connected ? error : undefined }),
       );
   }
 
   /** Subscribes again after a jittered backoff (unavailable database, no answer, …). */
   retryLater(subscribe: () => void): void {
-    this.retryTimer = setTimeout(subscribe, backoff(this.failures++));
+    this.#retryTimer = setTimeout(subscribe, backoff(this.#failures++));
   }
 
   /** Whether a live event is after the cursor, which it then becomes; false: applied already. */
@@ -75,41 +75,41 @@ export class RoomSubscription {
    * for its cursor. It is kept meanwhile, so events older than it are still dropped.
    */
   restart(): void {
-    this.fresh = true;
+    this.#fresh = true;
   }
 
   /** The connection was lost: no answer on it counts any more, and no retry is due. */
   lost(): void {
-    this.attempt++;
-    clearTimeout(this.retryTimer);
+    this.#attempt++;
+    clearTimeout(this.#retryTimer);
   }
 
   close(): void {
-    this.closed = true;
+    this.#closed = true;
     this.lost();
-    for (const [, reject] of this.waiters.splice(0)) reject(closedError('room'));
+    for (const [, reject] of this.#waiters.splice(0)) reject(closedError('room'));
   }
 
   /** Resolves once the room holds a cursor of a subscription (now or before a reconnect). */
   cursorHeld(): Promise<void> {
-    if (this.closed) return Promise.reject(closedError('room'));
-    if (!this.fresh && this.cursor !== undefined) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push([resolve, reject]));
+    if (this.#closed) return Promise.reject(closedError('room'));
+    if (!this.#fresh && this.cursor !== undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push([resolve, reject]));
   }
 
-  private read(ack: Ack<SubscribeAck>): SubscribeOutcome {
-    if (!ack.ok) return this.refused(ChatError.fromAck(ack.error));
+  #read(ack: Ack<SubscribeAck>): SubscribeOutcome {
+    if (!ack.ok) return this.#refused(ChatError.fromAck(ack.error));
     // live events may have come before the answer: the cursor never goes back
     this.cursor = laterCursor(this.cursor, ack.cursor);
-    this.fresh = false;
-    this.failures = 0;
-    for (const [resolve] of this.waiters.splice(0)) resolve();
+    this.#fresh = false;
+    this.#failures = 0;
+    for (const [resolve] of this.#waiters.splice(0)) resolve();
     return { kind: 'subscribed', presence: ack.presence ?? [] };
   }
 
-  private refused(error: ChatError): SubscribeOutcome {
+  #refused(error: ChatError): SubscribeOutcome {
     // invalid_cursor: this instance could not reach our cursor in time; it may be catching up, or the log is another one
-    const stale = error.code === 'invalid_cursor' && this.failures >= INVALID_CURSOR_RETRIES;
+    const stale = error.code === 'invalid_cursor' && this.#failures >= INVALID_CURSOR_RETRIES;
     if (error.code === 'cursor_expired' || stale) return { kind: 'expired' };
     return PERMANENT.has(error.code) ? { kind: 'refused', error } : { kind: 'failed', error };
   }

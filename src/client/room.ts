@@ -19,56 +19,56 @@ export type { RoomLink } from './room.link';
  */
 export class Room extends EventEmitter<RoomEvents> {
   state: RoomState = 'connecting';
-  private facts = INITIAL_ROOM;
-  private readonly subscription: RoomSubscription;
-  private readonly history: RoomHistory;
-  private readonly members: RoomPresence;
+  #facts = INITIAL_ROOM;
+  readonly #subscription: RoomSubscription;
+  readonly #history: RoomHistory;
+  readonly #members: RoomPresence;
 
   constructor(
     readonly id: string,
     private readonly link: RoomLink,
   ) {
     super();
-    this.subscription = new RoomSubscription(id, link);
-    this.history = new RoomHistory(id, link, this.subscription, this);
-    this.members = new RoomPresence(id, link, this);
+    this.#subscription = new RoomSubscription(id, link);
+    this.#history = new RoomHistory(id, link, this.#subscription, this);
+    this.#members = new RoomPresence(id, link, this);
   }
 
   /** The synced timeline: history and live chats, one per id, by created_at then id. */
   get chats(): readonly ChatRep[] {
-    return this.history.shown.list;
+    return this.#history.shown.list;
   }
 
   /** Who is in the room now, on every instance, this client included (see 'presence'). */
   get presence(): readonly PresenceEntry[] {
-    return this.members.list;
+    return this.#members.list;
   }
 
   /** The other members typing now (see 'typing'). */
   get typing(): readonly string[] {
-    return this.members.typing;
+    return this.#members.typing;
   }
 
   /** The last event applied; resuming sends it as `since`. */
   get cursor(): string | undefined {
-    return this.subscription.cursor;
+    return this.#subscription.cursor;
   }
 
   /** Newest `limit` chats, merged with the live ones. */
   loadLatest(limit?: number): Promise<readonly ChatRep[]> {
-    return this.history.loadLatest(limit);
+    return this.#history.loadLatest(limit);
   }
 
   /** The page before the oldest loaded chat. Resolves false once the start is reached. */
   loadOlder(limit?: number): Promise<boolean> {
-    return this.history.loadOlder(limit);
+    return this.#history.loadOlder(limit);
   }
 
   /** Writes a chat through the socket; resolves with it once stored (it also arrives live). */
   async send(input: { author: ChatRep['author']; message: string }): Promise<ChatRep> {
     const ack = await this.link.request<{ data: ChatRep }>('chat:create', { ...input, campaign: this.id });
     if (!ack.ok) throw ChatError.fromAck(ack.error);
-    this.members.typingEnded();
+    this.#members.typingEnded();
     return ack.data;
   }
 
@@ -79,21 +79,21 @@ export class Room extends EventEmitter<RoomEvents> {
    * ChatError when the room is closed (`closed`) or not subscribed now (`not_subscribed`).
    */
   async setTyping(typing: boolean): Promise<void> {
-    if (this.facts.closed) throw closedError('room');
-    if (!this.facts.subscribed) throw chatError('not_subscribed', 'The room is not subscribed right now.');
-    return this.members.setTyping(typing);
+    if (this.#facts.closed) throw closedError('room');
+    if (!this.#facts.subscribed) throw chatError('not_subscribed', 'The room is not subscribed right now.');
+    return this.#members.setTyping(typing);
   }
 
   close(): void {
-    if (this.facts.closed) return;
+    if (this.#facts.closed) return;
     // only a subscription the server acknowledged on this connection is there to end
-    if (this.link.connected && this.facts.subscribed) {
+    if (this.link.connected && this.#facts.subscribed) {
       this.link.request('unsubscribe', { campaignId: this.id }).catch(() => undefined);
     }
-    this.subscription.close();
-    this.history.close();
-    this.go('close');
-    this.members.clear();
+    this.#subscription.close();
+    this.#history.close();
+    this.#go('close');
+    this.#members.clear();
     this.link.forget(this);
   }
 
@@ -101,22 +101,22 @@ export class Room extends EventEmitter<RoomEvents> {
 
   /** (Re)subscribes on the current connection: resuming from the cursor, or fresh. */
   subscribe(): void {
-    if (this.facts.closed || !this.link.connected) return;
-    this.subscription.send((outcome) => this.answered(outcome));
+    if (this.#facts.closed || !this.link.connected) return;
+    this.#subscription.send((outcome) => this.#answered(outcome));
   }
 
   disconnected(): void {
-    this.subscription.lost();
-    this.go('lost');
+    this.#subscription.lost();
+    this.#go('lost');
   }
 
   /** A live event; replayed ones come before the subscribe answer, live ones may too. */
   receive(event: RoomEvent): void {
-    if (this.facts.closed || !this.subscription.advance(event.cursor)) return; // applied already
-    const changed = this.history.apply(event);
+    if (this.#facts.closed || !this.#subscription.advance(event.cursor)) return; // applied already
+    const changed = this.#history.apply(event);
     this.emit(event.name, event.data as never, event as never);
     this.emit('event', event);
-    if (changed) this.history.changed();
+    if (changed) this.#history.changed();
   }
 
   /**
@@ -125,37 +125,37 @@ export class Room extends EventEmitter<RoomEvents> {
    * Events older than the cursor are still dropped, so nothing applies twice.
    */
   expire(): void {
-    if (this.facts.closed) return;
-    this.subscription.restart();
-    const into = this.history.rebuild();
-    this.go('expired');
+    if (this.#facts.closed) return;
+    this.#subscription.restart();
+    const into = this.#history.rebuild();
+    this.#go('expired');
     this.subscribe();
-    void this.reload(into);
+    void this.#reload(into);
   }
 
   /** A member's first connection entered the room, or its last one left. */
   presenceChanged(kind: 'join' | 'leave', user: string): void {
-    if (!this.facts.closed) this.members.joinedOrLeft(kind, user);
+    if (!this.#facts.closed) this.#members.joinedOrLeft(kind, user);
   }
 
   /** Another member is typing, or stopped. */
   typed(event: TypingEvent): void {
-    if (!this.facts.closed) this.members.typed(event);
+    if (!this.#facts.closed) this.#members.typed(event);
   }
 
   fail(error: ChatError): void {
-    if (!this.facts.closed) this.emit('error', error);
+    if (!this.#facts.closed) this.emit('error', error);
   }
 
   // ---- inside ------------------------------------------------------------------------
 
   /** Every outcome of a subscribe, and the transition each makes. */
-  private answered(outcome: SubscribeOutcome): void {
+  #answered(outcome: SubscribeOutcome): void {
     switch (outcome.kind) {
       case 'subscribed':
-        this.members.typingEnded();
-        this.go('subscribed');
-        return this.members.answered(outcome.presence);
+        this.#members.typingEnded();
+        this.#go('subscribed');
+        return this.#members.answered(outcome.presence);
       case 'expired':
         return this.expire();
       case 'refused':
@@ -164,23 +164,23 @@ export class Room extends EventEmitter<RoomEvents> {
       case 'failed':
         if (outcome.error) this.emit('error', outcome.error);
         // not connected: the next connect subscribes
-        if (!this.facts.closed && this.link.connected) this.subscription.retryLater(() => this.subscribe());
+        if (!this.#facts.closed && this.link.connected) this.#subscription.retryLater(() => this.subscribe());
     }
   }
 
   /** The history reloaded after the cursor expired is shown, unless closed or expired again meanwhile. */
-  private async reload(into: Timeline): Promise<void> {
-    const reloaded = await this.history.reload(into);
-    if (!reloaded || !this.history.show(reloaded)) return;
-    this.go('reloaded');
+  async #reload(into: Timeline): Promise<void> {
+    const reloaded = await this.#history.reload(into);
+    if (!reloaded || !this.#history.show(reloaded)) return;
+    this.#go('reloaded');
     this.emit('reset');
-    this.history.changed();
+    this.#history.changed();
   }
 
   /** The only place the state changes: the machine's next facts, and 'state' when the state differs. */
-  private go(input: RoomInput): void {
-    this.facts = roomStep(this.facts, input);
-    const next = roomState(this.facts);
+  #go(input: RoomInput): void {
+    this.#facts = roomStep(this.#facts, input);
+    const next = roomState(this.#facts);
     if (next === this.state) return;
     this.state = next;
     this.emit('state', next);

@@ -25,24 +25,24 @@ export class Timeline {
   // both made on first use: a room that never loads history or sees a delete has neither to
   // look at per live event
   /** The chats only history has brought so far: the ones a newer history page may overwrite. */
-  private fromHistory?: Set<string>;
-  private tombstones?: Set<string>;
+  #fromHistory?: Set<string>;
+  #tombstones?: Set<string>;
   /** The last live version of every data seen live (null: deleted), for chats that arrive later. */
-  private readonly liveDatas = new Map<string, DataRep | null>();
+  readonly #liveDatas = new Map<string, DataRep | null>();
   /** The chats by created_at then id; a chat's place never moves, since its created_at never changes. */
-  private ordered: ChatRep[] = [];
-  private snapshot?: readonly ChatRep[];
+  #ordered: ChatRep[] = [];
+  #snapshot?: readonly ChatRep[];
 
   /** `campaign`: the room's id, which every chat in it repeats; one copy of it is kept. */
   constructor(private readonly campaign?: string) {}
 
   /** The chats in order; a new array after each change, the same one otherwise. */
   get list(): readonly ChatRep[] {
-    return (this.snapshot ??= Object.freeze(this.ordered.slice()));
+    return (this.#snapshot ??= Object.freeze(this.#ordered.slice()));
   }
 
   get size(): number {
-    return this.ordered.length;
+    return this.#ordered.length;
   }
 
   /** Applies one live event; returns whether the chats changed. */
@@ -50,20 +50,20 @@ export class Timeline {
     switch (event.name) {
       case 'chat:created':
       case 'chat:updated':
-        this.tombstones?.delete(event.data.id);
-        this.fromHistory?.delete(event.data.id);
-        return this.put(event.data);
+        this.#tombstones?.delete(event.data.id);
+        this.#fromHistory?.delete(event.data.id);
+        return this.#put(event.data);
       case 'chat:deleted':
-        (this.tombstones ??= new Set()).add(event.data.id);
-        this.fromHistory?.delete(event.data.id);
-        return this.remove(event.data.id);
+        (this.#tombstones ??= new Set()).add(event.data.id);
+        this.#fromHistory?.delete(event.data.id);
+        return this.#remove(event.data.id);
       case 'data:created':
       case 'data:updated':
-        this.liveDatas.set(event.data.id, event.data);
-        return this.placeData(event.data.id, event.data);
+        this.#liveDatas.set(event.data.id, event.data);
+        return this.#placeData(event.data.id, event.data);
       case 'data:deleted':
-        this.liveDatas.set(event.data.id, null);
-        return this.placeData(event.data.id, null);
+        this.#liveDatas.set(event.data.id, null);
+        return this.#placeData(event.data.id, null);
       default:
         return false;
     }
@@ -74,64 +74,64 @@ export class Timeline {
     let changed = false;
     for (const chat of page) {
       // a chat in the list that history did not bring came live: live versions win
-      if (this.tombstones?.has(chat.id) || (this.find(chat) && !this.fromHistory?.has(chat.id))) continue;
-      (this.fromHistory ??= new Set()).add(chat.id);
-      changed = this.put(this.withLiveDatas(chat)) || changed;
+      if (this.#tombstones?.has(chat.id) || (this.#find(chat) && !this.#fromHistory?.has(chat.id))) continue;
+      (this.#fromHistory ??= new Set()).add(chat.id);
+      changed = this.#put(this.#withLiveDatas(chat)) || changed;
     }
     return changed;
   }
 
   /** The chat's datas as live events left them: moved or deleted ones out, newer versions in. */
-  private withLiveDatas(chat: ChatRep): ChatRep {
-    if (!this.liveDatas.size) return chat;
-    const kept = chat.datas.filter((d) => !this.liveDatas.has(d.id));
-    const live = [...this.liveDatas.values()].filter((d): d is DataRep => d?.chat === chat.id);
+  #withLiveDatas(chat: ChatRep): ChatRep {
+    if (!this.#liveDatas.size) return chat;
+    const kept = chat.datas.filter((d) => !this.#liveDatas.has(d.id));
+    const live = [...this.#liveDatas.values()].filter((d): d is DataRep => d?.chat === chat.id);
     return { ...chat, datas: [...kept, ...live].sort(byId) };
   }
 
   /** Moves a data to the chat it now belongs to (or nowhere), wherever it was. */
-  private placeData(id: string, data: DataRep | null): boolean {
+  #placeData(id: string, data: DataRep | null): boolean {
     let changed = false;
     let owner: ChatRep | undefined;
-    for (const chat of this.ordered) {
+    for (const chat of this.#ordered) {
       if (chat.id === data?.chat) owner = chat;
       else if (chat.datas.some((d) => d.id === id)) {
-        changed = this.put({ ...chat, datas: chat.datas.filter((d) => d.id !== id) }) || changed;
+        changed = this.#put({ ...chat, datas: chat.datas.filter((d) => d.id !== id) }) || changed;
       }
     }
     if (owner && data) {
       const datas = [...owner.datas.filter((d) => d.id !== id), data].sort(byId);
-      changed = this.put({ ...owner, datas }) || changed;
+      changed = this.#put({ ...owner, datas }) || changed;
     }
     return changed;
   }
 
   /** Inserts or replaces a chat at its place in the order (a late commit lands behind newer chats). */
-  private put(chat: ChatRep): boolean {
+  #put(chat: ChatRep): boolean {
     // a room holds thousands of chats, each repeating the room's id: one copy is kept (same value)
     if (chat.campaign === this.campaign) chat.campaign = this.campaign;
-    const at = this.position(chat);
-    const old = this.ordered[at]?.id === chat.id ? this.ordered[at] : undefined;
+    const at = this.#position(chat);
+    const old = this.#ordered[at]?.id === chat.id ? this.#ordered[at] : undefined;
     if (old && JSON.stringify(old) === JSON.stringify(chat)) return false;
-    if (old) this.ordered[at] = chat;
-    else if (at === this.ordered.length) this.ordered.push(chat);
-    else this.ordered.splice(at, 0, chat);
-    this.snapshot = undefined;
+    if (old) this.#ordered[at] = chat;
+    else if (at === this.#ordered.length) this.#ordered.push(chat);
+    else this.#ordered.splice(at, 0, chat);
+    this.#snapshot = undefined;
     return true;
   }
 
   /** A delete names only the id: searched from the newest end, where deletes mostly are. */
-  private remove(id: string): boolean {
-    let at = this.ordered.length - 1;
-    while (at >= 0 && this.ordered[at].id !== id) at--;
+  #remove(id: string): boolean {
+    let at = this.#ordered.length - 1;
+    while (at >= 0 && this.#ordered[at].id !== id) at--;
     if (at < 0) return false;
-    this.ordered.splice(at, 1);
-    this.snapshot = undefined;
+    this.#ordered.splice(at, 1);
+    this.#snapshot = undefined;
     return true;
   }
 
-  private find(chat: ChatRep): ChatRep | undefined {
-    const found = this.ordered[this.position(chat)];
+  #find(chat: ChatRep): ChatRep | undefined {
+    const found = this.#ordered[this.#position(chat)];
     return found?.id === chat.id ? found : undefined;
   }
 
@@ -140,13 +140,13 @@ export class Timeline {
    * chats are mostly the newest, so the last one is looked at first. No index by id: hashing
    * each new id into a map of thousands costs more than this, in rooms that only grow.
    */
-  private position(chat: ChatRep): number {
-    const last = this.ordered.length - 1;
-    if (last < 0 || compareChats(this.ordered[last], chat) < 0) return last + 1;
+  #position(chat: ChatRep): number {
+    const last = this.#ordered.length - 1;
+    if (last < 0 || compareChats(this.#ordered[last], chat) < 0) return last + 1;
     let [lo, hi] = [0, last];
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareChats(this.ordered[mid], chat) < 0) lo = mid + 1;
+      if (compareChats(this.#ordered[mid], chat) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -27,13 +27,13 @@ export function refreshDelay(token: string, now = Date.now()): number | undefine
 
 /** The caller's token source: a fixed token, or a function asked again when the token runs out. */
 export class Tokens {
-  private latest?: string;
+  #latest?: string;
 
   constructor(private readonly source?: TokenSource) {}
 
   /** The token last obtained. */
   get current(): string | undefined {
-    return this.latest;
+    return this.#latest;
   }
 
   get refreshable(): boolean {
@@ -43,13 +43,13 @@ export class Tokens {
   /** A token from the source now (the function is called), remembered as the current one. */
   async fresh(): Promise<string | undefined> {
     const source = this.source;
-    this.latest = typeof source === 'function' ? await source() : source;
-    return this.latest;
+    this.#latest = typeof source === 'function' ? await source() : source;
+    return this.#latest;
   }
 
   /** The current token while it has life left; otherwise a fresh one. */
   async valid(): Promise<string | undefined> {
-    const current = this.latest;
+    const current = this.#latest;
     if (current === undefined || (this.refreshable && refreshDelay(current) === 0)) return this.fresh();
     return current;
   }
