@@ -18,7 +18,8 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
-import { migrate, MIGRATIONS_GLOB } from '../src/postgres/migrate';
+import { MIGRATIONS_GLOB } from '../src/config/paths';
+import { migrate } from '../src/postgres/migrate';
 import { loadCorpus, vocabulary } from './support/chat-corpus';
 import { cpuBusy, processGroup } from './support/processes';
 

@@ -2,7 +2,7 @@ import { Router, type ErrorRequestHandler, type Request, type Response } from 'e
 import type Joi from 'joi';
 import type { Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
-import { UUID_RE } from '../schemas/common';
+import { UUID_RE } from '../protocol';
 import { parsePage, type ListParams, type Page } from '../services/list';
 import type { Rendered } from '../services/rendered';
 import { methodNotAllowed } from './errors';

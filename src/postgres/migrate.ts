@@ -6,8 +6,6 @@ import { MIGRATIONS_GLOB } from '../config/paths';
 /** Arbitrary, fixed: every instance of this app serialises migrations on it. */
 const MIGRATION_LOCK_KEY = 4_172_093_001;
 
-export { MIGRATIONS_GLOB };
-
 export interface MigrateOptions {
   /**
    * How long a migration may wait for a table lock before it gives up (0: forever). A DDL

@@ -1,8 +1,6 @@
 import Joi from 'joi';
 import { UUID_RE, type FieldErrors } from '../protocol';
 
-export { UUID_RE } from '../protocol';
-
 export const uuid = () => Joi.string().pattern(UUID_RE, 'uuid').lowercase();
 
 /** Text as DRF's CharField: trimmed, no NUL characters (Postgres cannot store them). */

@@ -1,7 +1,7 @@
 import type { Sql } from '../postgres/database';
 import { requireScope, requireSees, type Principal } from '../auth/principal';
 import { NotFoundError, ValidationError } from '../errors';
-import { UUID_RE } from '../schemas/common';
+import { UUID_RE } from '../protocol';
 import { chatJson, isoUtc } from './representation.sql';
 
 /** Keyset position of a chat in its campaign's timeline: (created_at, id). */

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { NotFoundError } from '../../errors';
-import { UUID_RE } from '../../schemas/common';
+import { UUID_RE } from '../../protocol';
 import {
   deliveryListQuery,
   webhookCreate,
