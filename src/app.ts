@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import bytes from 'bytes';
 import pino, { type Logger } from 'pino';
 import { createVerifier, type Verifier } from './auth/verifier';
 import type { Config } from './config';
@@ -60,7 +61,8 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
     ? createMetrics({ pools: () => db.poolStats(), eventsLog: () => eventsLogStats(db.feedSql) })
     : undefined;
   const presence = createPresence(config, db, metrics, onError);
-  const services = createServices(db, presence);
+  // a streamed message holds as much as a chat created whole can (the body limit)
+  const services = createServices(db, { ...config.streams, maxLength: bytes.parse(config.bodyLimit) ?? 0 }, presence);
   const feed = createFeed(config, db, metrics, onError);
   const webhooks = createWebhooks(config, feed, logger, onError);
   const listener = createListener(config, { feed, webhooks, presence, metrics, onError });
@@ -230,9 +232,14 @@ type Parts = Omit<App, 'start' | 'stop' | 'url'>;
 
 /** Starts in dependency order and stops in reverse; both safe to call twice (a second caller awaits the first). */
 function lifecycle(config: Config, parts: Parts, logger: Logger): Pick<App, 'start' | 'stop'> {
-  const { database: db, httpServer, io, listener, feed, presence, webhooks } = parts;
+  const { database: db, httpServer, io, listener, feed, presence, webhooks, services } = parts;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  const sweep = new StreamSweep(
+    () => services.streams.expire(),
+    config.streams.sweepIntervalMs,
+    (err) => logger.warn({ err }, 'stream sweep failed'),
+  );
 
   async function start(): Promise<void> {
     if (config.migrateOnStart) {
@@ -245,6 +252,7 @@ function lifecycle(config: Config, parts: Parts, logger: Logger): Pick<App, 'sta
     await feed.start();
     await presence.start();
     await webhooks?.start();
+    sweep.start();
     await listen(httpServer, config.port, config.host);
   }
 
@@ -252,6 +260,7 @@ function lifecycle(config: Config, parts: Parts, logger: Logger): Pick<App, 'sta
     await starting?.catch(() => undefined);
     if (httpServer.listening) await closeHttp(httpServer, io, config.shutdownTimeoutMs);
     else await io.close().catch(() => undefined);
+    await sweep.stop();
     await webhooks?.stop();
     await listener.stop();
     await presence.stop();
@@ -263,6 +272,31 @@ function lifecycle(config: Config, parts: Parts, logger: Logger): Pick<App, 'sta
     start: () => (starting ??= start()),
     stop: () => (stopping ??= stop()),
   };
+}
+
+/** Every instance fails the cluster's expired streams on a timer: one dies, the others still do. */
+class StreamSweep {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly expire: () => Promise<unknown>,
+    private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running ??= this.expire()
+        .catch(this.onError)
+        .finally(() => (this.running = undefined));
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, type FieldErrors } from './protocol';
+import { ERROR_CODES, type AckError, type ErrorCode, type FieldErrors } from './protocol';
 
 export type { FieldErrors } from './protocol';
 
@@ -16,12 +16,18 @@ export class AppError extends Error {
     readonly fields?: FieldErrors,
     /** Only for a client error the code's own status does not name (body-parser's odd 4xx). */
     status: number = ERROR_CODES[code],
+    /** What a client needs to recover, sent beside the message (a stream's expected seq, its status). */
+    readonly details?: Pick<AckError, 'expected' | 'status'>,
   ) {
     super(message);
     this.name = 'AppError';
     this.status = status;
   }
 }
+
+/** A stream's errors name themselves: REST bodies carry their `code` and details too. */
+export const streamError = (code: 'out_of_order' | 'stream_closed', message: string, details: AppError['details']) =>
+  new AppError(code, message, undefined, ERROR_CODES[code], details);
 
 export class NotFoundError extends AppError {
   constructor(message = 'Not found.') {

@@ -34,7 +34,15 @@ export function bareServer(port: number, peerPort?: number): void {
       let event = JSON.parse(body) as LiveEvent<ChatRep>;
       if (req.url !== '/relay') {
         const { campaign, author, message } = event as unknown as ChatRep;
-        const data = { id: randomUUID(), campaign, author, message, created_at: new Date().toISOString(), datas: [] };
+        const data = {
+          id: randomUUID(),
+          campaign,
+          author,
+          message,
+          status: 'complete' as const,
+          created_at: new Date().toISOString(),
+          datas: [],
+        };
         event = { cursor: String(++cursor), campaign, data };
         if (peerPort)
           post(agent, `http://127.0.0.1:${peerPort}/relay`, event).catch((err) => console.error('relay failed', err));

@@ -3,7 +3,9 @@ import type { ChatError } from './errors';
 
 /** The room events the server sends, each `{cursor, campaign, data}` (the durable ones, with a cursor). */
 export type LiveEventName = {
-  [K in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[K]>[0] extends { cursor: string } ? K : never;
+  [K in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[K]>[0] extends { cursor: string; data: unknown }
+    ? K
+    : never;
 }[keyof ServerToClientEvents];
 
 /** The payload of a live event by name. */

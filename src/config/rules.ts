@@ -47,6 +47,12 @@ const transactionPoolNeedsListenUrl: Rule = (s) => {
   }
 };
 
+const streamsEndBeforeTheirEventsArePruned: Rule = ({ streams, eventRetentionHours }) => {
+  if (streams.maxDurationMs >= eventRetentionHours * 3_600_000) {
+    return "STREAM_MAX_DURATION_MS must be shorter than EVENT_RETENTION_HOURS: an open stream's deltas must outlive it";
+  }
+};
+
 /** Checked in this order; the first one broken is the one reported. */
 const RULES: readonly Rule[] = [
   oneKeySetting,
@@ -54,6 +60,7 @@ const RULES: readonly Rule[] = [
   productionIsNotOpenByDefault,
   presenceOutlastsTwoHeartbeats,
   transactionPoolNeedsListenUrl,
+  streamsEndBeforeTheirEventsArePruned,
 ];
 
 /** The first rule the settings break, as the line to print; undefined when all hold. */

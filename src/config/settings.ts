@@ -71,7 +71,19 @@ export const SETTINGS = {
     writesPerMinute: setting('RATE_LIMIT_WRITES_PER_MINUTE', 120, int(0), 'REST writes, a separate budget; 0: off'),
     socketEventsPerSecond: setting('SOCKET_EVENTS_PER_SECOND', 20, int(1), 'Socket events per second per connection'),
     socketStrikes: setting('SOCKET_STRIKES', 20, int(1), 'Rejected socket events within 10 s before a disconnect'),
+    socketAppendsPerSecond: setting(
+      'SOCKET_APPENDS_PER_SECOND',
+      100,
+      int(1),
+      'Stream appends per second per connection',
+    ),
     socketConnectionsPerIp: setting('SOCKET_CONNECTIONS_PER_IP', 100, int(1), 'Socket.IO connections per IP'),
+  },
+  streams: {
+    flushMs: setting('STREAM_FLUSH_MS', 50, int(0, 10_000), 'Appends wait this long at most to share a commit'),
+    idleTimeoutMs: setting('STREAM_IDLE_TIMEOUT_MS', 30_000, int(100), 'A stream with no append this long fails'),
+    maxDurationMs: setting('STREAM_MAX_DURATION_MS', 600_000, int(100), 'A stream open longer than this fails'),
+    sweepIntervalMs: setting('STREAM_SWEEP_INTERVAL_MS', 5_000, int(50), 'How often expired streams are looked for'),
   },
   corsOrigins: setting('CORS_ORIGINS', '', Joi.string().allow(''), 'Comma-separated allow-list (or `*`)'),
   webhooks: {
@@ -101,3 +113,5 @@ export type WebhookSettings = Settings['webhooks'];
 /** Node's HTTP server limits against slow clients (slowloris). */
 export type HttpTimeouts = Settings['http'];
 export type RateLimits = Settings['rateLimits'];
+/** Streamed chats (src/services/chat-stream.service.ts). */
+export type StreamTimings = Settings['streams'];

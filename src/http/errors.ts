@@ -36,6 +36,7 @@ export function toAppError(err: unknown): AppError | undefined {
  * everything else is {"detail": …}. A 400 about the whole body carries both.
  */
 export function errorBody(err: AppError): Record<string, unknown> {
+  if (err.details) return { detail: err.message, code: err.code, ...err.details };
   if (!err.fields) return { detail: err.message };
   if (err.fields.non_field_errors) return { detail: err.message, ...err.fields };
   return err.fields;

@@ -1,5 +1,5 @@
 import { DataTypes, type CreationOptional, type Sequelize } from 'sequelize';
-import type { ChatAuthor } from '../protocol';
+import type { ChatAuthor, ChatStatus } from '../protocol';
 import { defineTable, type Row } from './table';
 
 export interface Chat extends Row<Chat> {
@@ -7,6 +7,7 @@ export interface Chat extends Row<Chat> {
   campaign_id: string;
   author: ChatAuthor;
   message: string;
+  status: CreationOptional<ChatStatus>;
   created_at: CreationOptional<Date>;
 }
 
@@ -15,5 +16,6 @@ export const defineChat = (sequelize: Sequelize) =>
     campaign_id: { type: DataTypes.UUID, allowNull: false },
     author: { type: DataTypes.STRING(10), allowNull: false },
     message: { type: DataTypes.TEXT, allowNull: false },
+    status: { type: DataTypes.STRING(10), allowNull: false, defaultValue: 'complete' },
     created_at: { type: DataTypes.DATE },
   });

@@ -8,6 +8,10 @@ export interface AckError {
   message: string;
   /** Field-keyed errors, as REST returns them, for a bad payload. */
   fields?: FieldErrors;
+  /** `out_of_order`: the seq the stream expects next. */
+  expected?: number;
+  /** `stream_closed`: the chat's status. */
+  status?: string;
 }
 
 /**
@@ -27,6 +31,12 @@ export const ERROR_CODES = {
   conflict: 409,
   not_subscribed: 409,
   inactive: 409,
+  /** An append whose seq is not the stream's next (nor a repeat of an applied one). */
+  out_of_order: 409,
+  /** An append, finish or cancel of a chat whose stream has ended. */
+  stream_closed: 409,
+  /** A change to a chat while it is streaming (finish or cancel it first). */
+  stream_open: 409,
   cursor_expired: 410,
   too_large: 413,
   unsupported_media_type: 415,

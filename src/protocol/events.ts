@@ -3,7 +3,7 @@
  * clients build on it: `new Server<ClientToServerEvents, ServerToClientEvents>()`.
  */
 import type { AckError } from './errors';
-import type { CampaignFields, ChatRep, DataRep } from './representations';
+import type { AppendAck, CampaignFields, ChatRep, ChatStatus, DataRep } from './representations';
 
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
 
@@ -12,6 +12,32 @@ export interface LiveEvent<T> {
   cursor: string;
   campaign: string;
   data: T;
+}
+
+/**
+ * New text of a streaming chat: place `text` at `offset` of the message (JavaScript string
+ * units). Deltas arrive in order and rebuild the message exactly; one whose text is already
+ * held (offset + text.length <= the length held) is a duplicate.
+ */
+export interface ChatDelta {
+  cursor: string;
+  campaign: string;
+  /** The chat's id. */
+  id: string;
+  offset: number;
+  text: string;
+}
+
+/** Appends `text` to a streaming chat: `seq` is 1, 2, 3… per chat; a repeat of an applied seq with the same text succeeds again. */
+export interface AppendRequest {
+  id: string;
+  seq: number;
+  text: string;
+}
+export interface FinishRequest {
+  id: string;
+  /** Default `complete`. */
+  status?: Exclude<ChatStatus, 'streaming' | 'cancelled'>;
 }
 
 export interface SubscribeRequest {
@@ -59,10 +85,15 @@ export interface TypingEvent {
 export interface ClientToServerEvents {
   subscribe: (req: SubscribeRequest, ack: (res: Ack<SubscribeAck>) => void) => void;
   unsubscribe: (req: { campaignId: string }, ack: (res: Ack) => void) => void;
+  /** `status: 'streaming'` opens a stream (its message may be empty): append to it, then finish it. */
   'chat:create': (
-    req: { campaign: string; author: string; message: string },
+    req: { campaign: string; author: string; message?: string; status?: 'streaming' | 'complete' },
     ack: (res: Ack<{ data: ChatRep }>) => void,
   ) => void;
+  'chat:append': (req: AppendRequest, ack: (res: Ack<AppendAck>) => void) => void;
+  'chat:finish': (req: FinishRequest, ack: (res: Ack<{ data: ChatRep }>) => void) => void;
+  /** Stops a stream (any member who may write there): the chat is `cancelled`, its text so far kept. */
+  'chat:cancel': (req: { id: string }, ack: (res: Ack<{ data: ChatRep }>) => void) => void;
   /** A fresh token for the same subject, before the current one expires. */
   'auth:refresh': (req: { token: string }, ack: (res: Ack) => void) => void;
   'data:create': (
@@ -77,6 +108,12 @@ export interface ServerToClientEvents {
   'chat:created': (e: LiveEvent<ChatRep>) => void;
   'chat:updated': (e: LiveEvent<ChatRep>) => void;
   'chat:deleted': (e: LiveEvent<{ id: string; campaign: string }>) => void;
+  /**
+   * New text of a streaming chat (after its `chat:created`; its `chat:updated` ends it). On
+   * subscribing, each chat streaming in the room comes first as a `chat:updated` holding its
+   * text so far, with the subscription's cursor: the deltas after it continue that text.
+   */
+  'chat:delta': (e: ChatDelta) => void;
   'data:created': (e: LiveEvent<DataRep>) => void;
   'data:updated': (e: LiveEvent<DataRep>) => void;
   'data:deleted': (e: LiveEvent<{ id: string; chat: string | null; campaign: string | null }>) => void;
@@ -96,7 +133,7 @@ export interface ServerToClientEvents {
   typing: (e: TypingEvent) => void;
 }
 
-/** Every event of the durable log a room receives, each `{cursor, campaign, data}`. */
+/** Every event of the durable log a room receives, each `{cursor, campaign, data}` (and `chat:delta`, flat). */
 export const LIVE_EVENT_NAMES = [
   'chat:created',
   'chat:updated',

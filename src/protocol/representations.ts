@@ -9,6 +9,12 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export const CHAT_AUTHORS = ['human', 'ai', 'tool'] as const;
 export type ChatAuthor = (typeof CHAT_AUTHORS)[number];
 
+/** `streaming` while a chat is written piece by piece; every other chat is `complete`, `cancelled` or `failed`. */
+export const CHAT_STATUSES = ['streaming', 'complete', 'cancelled', 'failed'] as const;
+export type ChatStatus = (typeof CHAT_STATUSES)[number];
+/** How a producer ends its stream (`cancelled` is a member's Stop, through cancel). */
+export const STREAM_ENDINGS = ['complete', 'failed'] as const satisfies readonly ChatStatus[];
+
 export interface DataRep {
   id: string;
   context: string;
@@ -20,9 +26,17 @@ export interface ChatRep {
   id: string;
   campaign: string;
   author: ChatAuthor;
+  /** A streaming chat's text so far. */
   message: string;
+  status: ChatStatus;
   created_at: string;
   datas: DataRep[];
+}
+
+/** What an accepted append answers: its seq, and the message's length after it (JavaScript string units). */
+export interface AppendAck {
+  seq: number;
+  length: number;
 }
 /** A campaign's own fields: what `campaign:updated` carries, and REST with `?nested=false`. */
 export interface CampaignFields {

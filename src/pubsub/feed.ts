@@ -5,6 +5,7 @@ import { cursorExpired, invalidCursor } from './cursors';
 import type { ReaderStore } from './event.readers';
 import type { ChangeEvent, EventStore } from './event.store';
 import { LogUpkeep } from './log.upkeep';
+import { OpenStreams } from './open.streams';
 import { Replayer, type ChunkSink, type Replayed } from './replay';
 import { RoomMarks } from './room.marks';
 
@@ -73,6 +74,7 @@ export class Feed {
   private stopped = false;
   private waiters: { target: bigint; resolve: () => void }[] = [];
   private readonly marks = new RoomMarks();
+  private readonly streams = new OpenStreams();
   private rooms?: FeedRooms;
   private readonly replayer: Replayer;
   private readonly upkeep: LogUpkeep;
@@ -110,6 +112,7 @@ export class Feed {
     if (this.started) return;
     this.position = await this.opts.store.head();
     this.marks.reset(this.position);
+    this.streams.reset(await this.opts.store.openStreams());
     this.started = true;
     await this.upkeep.start();
     this.poke();
@@ -149,14 +152,15 @@ export class Feed {
    * room while no delivery runs; returns the cursor the socket is now at.
    */
   async subscribe(campaignId: string, since: string | undefined, sink: RoomSink): Promise<string> {
-    if (since === undefined) return this.queue.run(async () => (sink.join([]), this.cursor));
+    if (since === undefined)
+      return this.queue.run(async () => (sink.join(await this.snapshots(campaignId)), this.cursor));
     try {
       const from = await this.checkCursor(since);
       if (from > this.position) await this.reach(from);
       const replayed = await this.replayer.run(campaignId, from, this.position, sink.send);
       return await this.queue.run(async () => {
         const tail = await this.tail(campaignId, from, replayed);
-        sink.join(tail);
+        sink.join([...tail, ...(await this.snapshots(campaignId))]);
         this.opts.observer?.replayed(replayed.rows + tail.length);
         return this.cursor;
       });
@@ -164,6 +168,15 @@ export class Feed {
       if (err instanceof AppError && err.code === 'cursor_expired') this.opts.observer?.expired('cursor');
       throw err;
     }
+  }
+
+  /**
+   * The room's open streams as of the position (inside the queue), each a `chat:updated` with
+   * its text so far: the deltas delivered after the position continue it. A resume costs
+   * O(message) this way, whatever number of deltas it missed.
+   */
+  private async snapshots(campaignId: string): Promise<ChangeEvent[]> {
+    return this.streams.has(campaignId) ? this.opts.store.snapshots(campaignId, this.position) : [];
   }
 
   /** What the room got between the replay's end and the position (inside the queue). */
@@ -209,6 +222,7 @@ export class Feed {
       const { prunedUpto, rows } = await this.opts.store.after(this.position, batchSize);
       if (prunedUpto > this.position) {
         this.skipTo(prunedUpto);
+        this.streams.reset(await this.opts.store.openStreams());
         continue;
       }
       if (!rows.length) return;
@@ -216,6 +230,7 @@ export class Feed {
       this.rooms?.deliver(events);
       this.opts.observer?.delivered(events);
       this.marks.record(rows, this.position);
+      this.streams.record(rows);
       this.advance(BigInt(rows[rows.length - 1].id));
       if (rows.length < batchSize) return;
     }

@@ -20,10 +20,11 @@ export class RoomMarks {
   /** Records a delivered batch; `before` is the position the batch was read after. */
   record(rows: EventRow[], before: bigint): void {
     if (this.marks.size > this.max) this.reset(before);
-    for (const r of rows) this.marks.set(r.campaign_id, BigInt(r.id));
+    // a replay's tail never reads deltas (open streams come as snapshots): they leave a room quiet
+    for (const r of rows) if (r.op !== 'delta') this.marks.set(r.campaign_id, BigInt(r.id));
   }
 
-  /** True when the room certainly got no event after `id`. */
+  /** True when the room certainly got no event (but deltas) after `id`. */
   quietAfter(campaignId: string, id: bigint): boolean {
     return (this.marks.get(campaignId) ?? this.floor) <= id;
   }

@@ -14,8 +14,14 @@ const campaignNotFound = () => new NotFoundError('Campaign not found.');
 
 type Emitter = { emit(name: ChangeEvent['name'], payload: never): unknown };
 
+/** `{cursor, campaign, data}`; a delta is flat, `{cursor, campaign, id, offset, text}`. */
 const emitEvent = (target: Emitter, e: ChangeEvent) =>
-  target.emit(e.name, { cursor: e.cursor, campaign: e.campaign, data: e.data } as never);
+  target.emit(
+    e.name,
+    (e.name === 'chat:delta'
+      ? { cursor: e.cursor, campaign: e.campaign, ...(e.data as object) }
+      : { cursor: e.cursor, campaign: e.campaign, data: e.data }) as never,
+  );
 
 /** Emits a batch to this instance's own sockets; the in-memory adapter never crosses instances. */
 export function deliverTo(io: RealtimeServer) {

@@ -142,9 +142,11 @@ export function leaveHiddenRooms(socket: AnySocket, roomCampaign: (room: string)
  */
 export function limitEvents(socket: AnySocket, limits: RateLimits, logger: Logger): void {
   const events = new RateLimiterMemory({ points: limits.socketEventsPerSecond, duration: 1 });
+  // a stream's appends come at the pace of its tokens: a budget of their own
+  const appends = new RateLimiterMemory({ points: limits.socketAppendsPerSecond, duration: 1 });
   const strikes = new RateLimiterMemory({ points: limits.socketStrikes, duration: 10 });
   socket.use((packet, next) => {
-    events.consume(socket.id).then(
+    (packet[0] === 'chat:append' ? appends : events).consume(socket.id).then(
       () => next(),
       () => {
         const ack = packet[packet.length - 1];

@@ -5,14 +5,22 @@ import { Server } from 'socket.io';
 import { AppError, ValidationError } from '../errors';
 import { fromDatabaseError } from '../postgres/errors';
 import type { Feed } from '../pubsub/feed';
-import { chatCreate } from '../schemas/chat.schemas';
+import { chatCreate, socketAppend, socketCancel, socketFinish } from '../schemas/chat.schemas';
 import { toFieldErrors, uuid, VALIDATE_OPTIONS } from '../schemas/common';
 import { dataCreate } from '../schemas/data.schemas';
 import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
 import { enforceExpiry, guardConnections, leaveHiddenRooms, limitEvents } from './socket.auth';
 import type { Services } from '../services';
-import { MAX_CURSOR_LENGTH, type Ack, type AckError, type SubscribeRequest, type TypingRequest } from '../protocol';
+import {
+  MAX_CURSOR_LENGTH,
+  type Ack,
+  type AckError,
+  type AppendRequest,
+  type FinishRequest,
+  type SubscribeRequest,
+  type TypingRequest,
+} from '../protocol';
 import { campaignRoom, roomCampaign } from './room.names';
 import type { ChatSocket, RealtimeServer } from './socket.types';
 import type { Presence } from '../presence/presence';
@@ -21,7 +29,17 @@ import { deliverTo, expireRooms, roomSubscriber } from './rooms';
 
 export type { ChatSocket, RealtimeServer } from './socket.types';
 
-const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe', 'chat:create', 'data:create', 'auth:refresh', 'typing']);
+const KNOWN_EVENTS = new Set([
+  'subscribe',
+  'unsubscribe',
+  'chat:create',
+  'chat:append',
+  'chat:finish',
+  'chat:cancel',
+  'data:create',
+  'auth:refresh',
+  'typing',
+]);
 
 const subscribeSchema = Joi.object({ campaignId: uuid().required(), since: Joi.string().max(MAX_CURSOR_LENGTH) });
 const unsubscribeSchema = Joi.object({ campaignId: uuid().required() });
@@ -41,7 +59,14 @@ function validated<T>(schema: Joi.ObjectSchema, payload: unknown): T {
 
 function ackError(err: unknown, logger: Logger): AckError {
   const known = err instanceof AppError ? err : fromDatabaseError(err);
-  if (known) return { code: known.code, message: known.message, ...(known.fields && { fields: known.fields }) };
+  if (known) {
+    return {
+      code: known.code,
+      message: known.message,
+      ...(known.fields && { fields: known.fields }),
+      ...known.details,
+    };
+  }
   logger.error({ err }, 'socket handler failed');
   return { code: 'internal', message: 'Internal server error.' };
 }
@@ -122,6 +147,27 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
       on(async (payload) => {
         const { principal, member } = socket.data;
         return { data: await services.chats.create(validated(chatCreate, payload), principal, member) };
+      }),
+    );
+    socket.on(
+      'chat:append',
+      on(async (payload) => {
+        const { id, ...append } = validated<AppendRequest>(socketAppend, payload);
+        return services.streams.append(id, append, socket.data.principal);
+      }),
+    );
+    socket.on(
+      'chat:finish',
+      on(async (payload) => {
+        const { id, status } = validated<Required<FinishRequest>>(socketFinish, payload);
+        return { data: await services.streams.finish(id, status, socket.data.principal) };
+      }),
+    );
+    socket.on(
+      'chat:cancel',
+      on(async (payload) => {
+        const { id } = validated<{ id: string }>(socketCancel, payload);
+        return { data: await services.streams.cancel(id, socket.data.principal) };
       }),
     );
     socket.on(

@@ -7,16 +7,25 @@
  */
 export function createBatcher<I, O>(
   run: (items: I[]) => Promise<(O | Error)[]>,
-  opts: { maxBatch?: number; concurrency?: number } = {},
+  opts: {
+    maxBatch?: number;
+    concurrency?: number;
+    /** At most one batch starts per this long: calls within it wait and go together (a commit window). */
+    intervalMs?: number;
+  } = {},
 ): (item: I) => Promise<O> {
   const maxBatch = opts.maxBatch ?? 256;
   const concurrency = opts.concurrency ?? 2;
   let queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   let running = 0;
+  let lastStart = -Infinity;
 
   async function drain(): Promise<void> {
     running++;
     while (queue.length) {
+      const wait = lastStart + (opts.intervalMs ?? 0) - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastStart = performance.now();
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       try {

@@ -8,8 +8,8 @@ import {
   type Principal,
 } from '../auth/principal';
 import type { ServiceContext } from './context';
-import { invalidPk, NotFoundError, ValidationError } from '../errors';
-import type { ChatAuthor, ChatRep } from '../protocol';
+import { AppError, invalidPk, NotFoundError, ValidationError } from '../errors';
+import type { ChatAuthor, ChatRep, ChatStatus } from '../protocol';
 import type { ChatInput } from '../schemas/chat.schemas';
 import type { Rendered } from './rendered';
 import { createBatcher } from './batcher';
@@ -23,7 +23,7 @@ export const CHAT_LIST: ListSpec = {
   searchColumns: ['c.message', 'c.author'],
   orderingColumns: { created_at: 'c.created_at' },
   defaultOrdering: 'created_at',
-  filterColumns: { campaign: 'c.campaign_id', author: 'c.author' },
+  filterColumns: { campaign: 'c.campaign_id', author: 'c.author', status: 'c.status' },
   campaignOf: 'c.campaign_id',
 };
 
@@ -32,6 +32,7 @@ interface ChatRow {
   campaign_id: string;
   author: string;
   message: string;
+  status: ChatStatus;
   created_at: string;
 }
 
@@ -41,6 +42,7 @@ const freshChat = (c: ChatRow): ChatRep => ({
   campaign: c.campaign_id,
   author: c.author as ChatAuthor,
   message: c.message,
+  status: c.status,
   created_at: c.created_at,
   datas: [],
 });
@@ -48,37 +50,50 @@ const freshChat = (c: ChatRow): ChatRep => ({
 /** With a token the member is its subject; open mode has no member name behind a REST call. */
 const memberOf = (p: Principal): string | undefined => (p === OPEN_PRINCIPAL ? undefined : p.sub);
 
-const columns = ({ campaign, ...rest }: ChatInput) => ({
+const columns = ({ campaign, status: _, ...rest }: ChatInput) => ({
   ...rest,
   ...(campaign !== undefined && { campaign_id: campaign }),
 });
 
 export type ChatService = ReturnType<typeof createChatService>;
 
-/** Inserts many chats in one statement; each returns its row, or null when its campaign is missing. */
+const RETURNED = `id, campaign_id, author, message, status, ${isoUtc('created_at')} AS created_at`;
+
+/**
+ * Inserts many chats in one statement; each returns its row, or null when its campaign is
+ * missing. A streaming one gets its stream's row too (who may append, its length so far).
+ */
 const INSERT_MANY = `
   WITH v AS (
-    SELECT uuid_generate_v4() AS id, u.campaign_id, u.author, u.message, u.n
-    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u (campaign_id, author, message, n)
+    SELECT uuid_generate_v4() AS id, u.campaign_id, u.author, u.message, u.status, u.owner, u.length, u.n
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) WITH ORDINALITY
+      AS u (campaign_id, author, message, status, owner, length, n)
   ), inserted AS (
-    INSERT INTO chats (id, campaign_id, author, message)
-    SELECT v.id, v.campaign_id, v.author, v.message FROM v
+    INSERT INTO chats (id, campaign_id, author, message, status)
+    SELECT v.id, v.campaign_id, v.author, v.message, v.status FROM v
     WHERE EXISTS (SELECT 1 FROM campaigns k WHERE k.id = v.campaign_id)
     ORDER BY v.n
-    RETURNING id, campaign_id, author, message, ${isoUtc('created_at')} AS created_at
+    RETURNING ${RETURNED}
+  ), streams AS (
+    INSERT INTO chat_streams (chat_id, campaign_id, owner, length)
+    SELECT i.id, i.campaign_id, v.owner, v.length FROM inserted i JOIN v ON v.id = i.id WHERE i.status = 'streaming'
   )
   SELECT inserted.* FROM v LEFT JOIN inserted ON inserted.id = v.id ORDER BY v.n`;
 
-const INSERT_ONE = `INSERT INTO chats (campaign_id, author, message) VALUES ($1, $2, $3)
-  RETURNING id, campaign_id, author, message, ${isoUtc('created_at')} AS created_at`;
+const INSERT_ONE = `INSERT INTO chats (campaign_id, author, message) VALUES ($1, $2, $3) RETURNING ${RETURNED}`;
 
 interface NewChat {
   campaign: string;
   author: string;
   message: string;
+  status: 'streaming' | 'complete';
+  /** Who may append to a stream: the token's subject (none in open mode). */
+  owner: string | null;
 }
 
 const missingCampaign = (c: NewChat) => invalidPk('campaign', c.campaign);
+
+const streamOpen = () => new AppError('stream_open', 'This chat is streaming: finish or cancel it before changing it.');
 
 export function createChatService(context: ServiceContext) {
   const { sequelize, sql, models, typing, outsideRequest } = context;
@@ -95,20 +110,28 @@ export function createChatService(context: ServiceContext) {
   async function insertBatch(items: NewChat[]): Promise<(ChatRow | Error)[]> {
     if (items.length === 1) return [await insertOne(items[0])];
     try {
-      const rows = await sql<ChatRow | { id: null }>(INSERT_MANY, [
-        items.map((c) => c.campaign),
-        items.map((c) => c.author),
-        items.map((c) => c.message),
-      ]);
-      return rows.map((row, i) => (row.id === null ? missingCampaign(items[i]) : (row as ChatRow)));
+      return await insertMany(items);
     } catch (err) {
       if ((err as { code?: string }).code !== '23503') throw err;
       return Promise.all(items.map((c) => insertOne(c).catch((e: Error) => e)));
     }
   }
 
+  async function insertMany(items: NewChat[]): Promise<(ChatRow | Error)[]> {
+    const rows = await sql<ChatRow | { id: null }>(INSERT_MANY, [
+      items.map((c) => c.campaign),
+      items.map((c) => c.author),
+      items.map((c) => c.message),
+      items.map((c) => c.status),
+      items.map((c) => c.owner),
+      items.map((c) => c.message.length),
+    ]);
+    return rows.map((row, i) => (row.id === null ? missingCampaign(items[i]) : (row as ChatRow)));
+  }
+
   async function insertOne(c: NewChat): Promise<ChatRow | Error> {
     try {
+      if (c.status === 'streaming') return (await insertMany([c]))[0];
       return (await sql<ChatRow>(INSERT_ONE, [c.campaign, c.author, c.message]))[0];
     } catch (err) {
       if ((err as { code?: string }).code === '23503') return missingCampaign(c);
@@ -137,6 +160,8 @@ export function createChatService(context: ServiceContext) {
         campaign: input.campaign as string,
         author: input.author as string,
         message: input.message as string,
+        status: input.status ?? 'complete',
+        owner: memberOf(p) ?? null,
       });
       if (member !== undefined) typing?.typing(chat.campaign_id, member, false);
       return freshChat(chat);
@@ -146,6 +171,7 @@ export function createChatService(context: ServiceContext) {
       await sequelize.transaction(async (transaction) => {
         const chat = await visibleChat(id, p, { transaction, lock: transaction.LOCK.UPDATE });
         requireScope(p, 'write');
+        if (chat.status === 'streaming') throw streamOpen();
         if (input.campaign !== undefined && input.campaign !== chat.campaign_id) {
           requireVisibleTarget(p, 'campaign', input.campaign);
           // a data names both its chat and its campaign; moving the chat would split them

@@ -23,10 +23,19 @@ export const dataJson = (d: string): string =>
 const datasOf = (fk: string, owner: string, d: string): string =>
   `(SELECT coalesce(json_agg(${dataJson(d)} ORDER BY ${d}.id), '[]') FROM datas ${d} WHERE ${d}.${fk} = ${owner}.id)`;
 
-export const chatJson = (c: string): string =>
+/**
+ * A chat's message: a streaming chat's is its text so far, its first message and the pieces
+ * appended since, in order (up to the seq `throughSeq` names, if given: SQL of an integer).
+ */
+export const chatMessage = (c: string, throughSeq?: string): string =>
+  `CASE WHEN ${c}.status = 'streaming' THEN ${c}.message || coalesce((SELECT string_agg(${c}_p.text, '' ORDER BY ${c}_p.seq) ` +
+  `FROM chat_pieces ${c}_p WHERE ${c}_p.chat_id = ${c}.id${throughSeq ? ` AND ${c}_p.seq <= ${throughSeq}` : ''}), '') ` +
+  `ELSE ${c}.message END`;
+
+export const chatJson = (c: string, message = chatMessage(c)): string =>
   object(
-    `${c}.id, ${c}.campaign_id AS campaign, ${c}.author, ${c}.message, ${isoUtc(`${c}.created_at`)} AS created_at, ` +
-      `${datasOf('chat_id', c, `${c}_d`)} AS datas`,
+    `${c}.id, ${c}.campaign_id AS campaign, ${c}.author, ${message} AS message, ${c}.status, ` +
+      `${isoUtc(`${c}.created_at`)} AS created_at, ${datasOf('chat_id', c, `${c}_d`)} AS datas`,
   );
 
 const campaignFields = (k: string): string =>

@@ -13,6 +13,16 @@ interface EndpointFilter {
 const matches = (e: EndpointFilter, name: string, campaign: string) =>
   (e.campaign_id === null || e.campaign_id === campaign) && e.events.includes(name);
 
+/**
+ * The event a row is for receivers: a streamed chat is created, for them, when its stream
+ * ends (final text and status), so a bot never sees half a message; deltas are never theirs.
+ */
+function webhookName(r: EventRow): string | undefined {
+  if (r.op === 'delta' || (r.op === 'created' && r.keys.streaming)) return undefined;
+  if (r.op === 'updated' && r.keys.ended) return 'chat:created';
+  return `${r.entity}:${r.op}`;
+}
+
 /** What a receiver gets: the room's event, with the delivery's id and the commit time. */
 export const deliveryBody = (id: string, e: ChangeEvent): string =>
   JSON.stringify({
@@ -112,10 +122,15 @@ export class Dispatcher {
   private async enqueue(sql: Sql, render: (rows: EventRow[]) => Promise<ChangeEvent[]>, rows: EventRow[]) {
     const endpoints = await sql<EndpointFilter>('SELECT id, campaign_id, events FROM webhook_endpoints WHERE active');
     // render only events someone wants: with no endpoints, a pass costs three small statements
-    const wanted = rows.filter((r) => endpoints.some((e) => matches(e, `${r.entity}:${r.op}`, r.campaign_id)));
-    if (!wanted.length) return;
+    const names = new Map<string, string>();
+    for (const r of rows) {
+      const name = webhookName(r);
+      if (name && endpoints.some((e) => matches(e, name, r.campaign_id))) names.set(r.id, name);
+    }
+    if (!names.size) return;
     const cols: [string[], string[], string[], string[], string[]] = [[], [], [], [], []];
-    for (const event of await render(wanted)) {
+    for (const rendered of await render(rows.filter((r) => names.has(r.id)))) {
+      const event = { ...rendered, name: names.get(rendered.cursor) as ChangeEvent['name'] };
       for (const e of endpoints.filter((x) => matches(x, event.name, event.campaign))) {
         const id = randomUUID();
         [id, e.id, event.cursor, event.name, deliveryBody(id, event)].forEach((v, i) => cols[i].push(v));

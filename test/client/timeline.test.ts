@@ -14,6 +14,7 @@ const chat = (n: number, s = n, extra: Partial<ChatRep> = {}): ChatRep => ({
   campaign: C,
   author: 'human',
   message: `m${n}`,
+  status: 'complete',
   created_at: at(s),
   datas: [],
   ...extra,

@@ -13,6 +13,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
       RATE_LIMIT_READS_PER_MINUTE: '0',
       RATE_LIMIT_WRITES_PER_MINUTE: '0',
       SOCKET_EVENTS_PER_SECOND: '100000',
+      SOCKET_APPENDS_PER_SECOND: '100000',
       SOCKET_CONNECTIONS_PER_IP: '100000',
       MAX_INFLIGHT_PER_CLIENT: '0',
       // the job runner only where a test turns it on (test/support/webhooks.ts)

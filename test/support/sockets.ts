@@ -3,6 +3,8 @@ import type { App } from '../../src/app';
 import {
   LIVE_EVENT_NAMES,
   type Ack,
+  type ChatDelta,
+  type ChatRep,
   type ClientToServerEvents,
   type HandshakeAuth,
   type LiveEvent,
@@ -23,11 +25,48 @@ export interface Received {
 /** A presence or typing event as a socket received it. */
 export type Seen = { name: 'presence:join' | 'presence:leave'; e: PresenceChange } | { name: 'typing'; e: TypingEvent };
 
+/**
+ * Streamed chats as a subscriber rebuilds them, by the protocol's rules: a chat event sets
+ * the text, a delta places its text at its offset. What the server must never send is
+ * counted: a duplicate delta, one past the end (a gap), one overlapping the end.
+ */
+export interface StreamView {
+  texts: Map<string, string>;
+  statuses: Map<string, string>;
+  deltas: ChatDelta[];
+  duplicates: number;
+  gaps: number;
+  overlaps: number;
+}
+
+function followStreams(socket: ClientSocket): StreamView {
+  const view: StreamView = { texts: new Map(), statuses: new Map(), deltas: [], duplicates: 0, gaps: 0, overlaps: 0 };
+  const set = ({ data }: { data: ChatRep }) => {
+    view.texts.set(data.id, data.message);
+    view.statuses.set(data.id, data.status);
+  };
+  socket.on('chat:created', set);
+  socket.on('chat:updated', set);
+  socket.on('chat:delta', (d) => {
+    view.deltas.push(d);
+    const held = view.texts.get(d.id) ?? '';
+    if (d.offset + d.text.length <= held.length) view.duplicates++;
+    else if (d.offset > held.length) view.gaps++;
+    else {
+      if (d.offset < held.length) view.overlaps++;
+      view.texts.set(d.id, held.slice(0, d.offset) + d.text);
+    }
+  });
+  return view;
+}
+
 /** A real socket.io-client over loopback, recording everything the server sends it, in order. */
 export interface TestSocket {
   socket: ClientSocket;
   /** Live events. */
   received: Received[];
+  /** Streamed chats' texts as this socket rebuilt them. */
+  streams: StreamView;
   /** Presence and typing events. */
   seen: Seen[];
   /** What it saw of one kind in one room, as `user` (presence) or `user:true|false` (typing). */
@@ -56,6 +95,7 @@ export async function open(
   for (const name of LIVE_EVENT_NAMES) {
     socket.on(name, (event: Received['event']) => received.push({ name, event }));
   }
+  const streams = followStreams(socket);
   const seen: Seen[] = [];
   socket.on('presence:join', (e) => seen.push({ name: 'presence:join', e }));
   socket.on('presence:leave', (e) => seen.push({ name: 'presence:leave', e }));
@@ -70,6 +110,7 @@ export async function open(
   return {
     socket,
     received,
+    streams,
     seen,
     of: (name, campaign) =>
       seen

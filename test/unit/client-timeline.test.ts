@@ -13,6 +13,7 @@ const chat = (n: number, message = `m${n}`, s = n): ChatRep => ({
   campaign: C,
   author: 'human',
   message,
+  status: 'complete',
   created_at: at(s),
   datas: [],
 });

@@ -9,6 +9,7 @@ export type ApiServices = Services & { webhooks: WebhookService };
 import { methodNotAllowed } from '../errors';
 import { resourceRouter } from '../resource.router';
 import { campaignRouter } from './campaign.router';
+import { chatStreamRouter } from './chat-stream.router';
 import { webhookRouter } from './webhook.router';
 import { selfUrl } from '../pagination';
 
@@ -22,6 +23,7 @@ export function apiRouter(services: ApiServices): Router {
     })
     .all(methodNotAllowed(['GET']));
   router.use('/campaigns', campaignRouter(services.campaigns, services.chatHistory));
+  router.use('/chats', chatStreamRouter(services.streams, services.chats.get));
   router.use(
     '/chats',
     resourceRouter(services.chats, {
