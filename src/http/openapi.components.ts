@@ -1,4 +1,4 @@
-import { CAMPAIGN_STATUSES, CHAT_AUTHORS } from '../protocol';
+import { CAMPAIGN_STATUSES, CHAT_AUTHORS, CHAT_STATUSES } from '../protocol';
 import { DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../schemas/webhook.schemas';
 
 /**
@@ -23,9 +23,21 @@ const chat = {
     id: uuid,
     campaign: uuid,
     author: { type: 'string', enum: CHAT_AUTHORS },
-    message: { type: 'string' },
+    message: { type: 'string', description: "A streaming chat's text so far." },
+    status: {
+      type: 'string',
+      enum: CHAT_STATUSES,
+      description: 'Set on create only (`streaming` opens a stream); then by finish and cancel.',
+    },
     created_at: ts,
     datas: { type: 'array', items: { $ref: '#/components/schemas/Data' }, readOnly: true },
+  },
+};
+const appendAck = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    length: { type: 'integer', description: "The message's length after the append, in JavaScript string units." },
   },
 };
 const campaign = {
@@ -90,6 +102,7 @@ export const COMPONENTS = {
   Campaign: campaign,
   Chat: chat,
   Data: data,
+  AppendAck: appendAck,
   WebhookEndpoint: webhookEndpoint,
   WebhookDelivery: webhookDelivery,
 };

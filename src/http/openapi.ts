@@ -1,7 +1,14 @@
 import type Joi from 'joi';
 import j2s from 'joi-to-swagger';
 import { campaignCreate, campaignDetailQuery, campaignListQuery, campaignUpdate } from '../schemas/campaign.schemas';
-import { chatCreate, chatHistoryQuery, chatListQuery, chatUpdate } from '../schemas/chat.schemas';
+import {
+  chatAppend,
+  chatCreate,
+  chatFinish,
+  chatHistoryQuery,
+  chatListQuery,
+  chatUpdate,
+} from '../schemas/chat.schemas';
 import { dataCreate, dataListQuery } from '../schemas/data.schemas';
 import { deliveryListQuery, webhookCreate, webhookListQuery, webhookUpdate } from '../schemas/webhook.schemas';
 import { COMPONENTS, uuid } from './openapi.components';
@@ -84,6 +91,7 @@ export function openApiDocument(): Json {
         },
       },
       ...collection('chats', 'Chat', chatListQuery, chatCreate, chatUpdate),
+      ...streamPaths(),
       ...collection('datas', 'Data', dataListQuery, dataCreate, dataCreate),
       ...webhookPaths(),
     },
@@ -92,6 +100,44 @@ export function openApiDocument(): Json {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
     security: [{ bearer: [] }],
+  };
+}
+
+/** Producing a streamed chat, and stopping one. */
+function streamPaths(): Record<string, Json> {
+  const tags = ['chats'];
+  const closed = {
+    '409': { description: '{"detail", "code": "out_of_order" (with "expected") or "stream_closed" (with "status")}' },
+  };
+  return {
+    '/api/chats/{id}/append/': {
+      parameters: [idParam],
+      post: {
+        tags,
+        description:
+          'Appends the next piece of a streaming chat (seq 1, 2, 3…), kept exactly as sent; answers once it is committed. ' +
+          'The same seq again with the same text succeeds again. 413 past the longest message.',
+        requestBody: body(chatAppend),
+        responses: { ...ok('AppendAck'), ...errors, ...closed },
+      },
+    },
+    '/api/chats/{id}/finish/': {
+      parameters: [idParam],
+      post: {
+        tags,
+        description: "Ends the producer's stream (complete, or failed). Idempotent for the same status.",
+        requestBody: body(chatFinish),
+        responses: { ...ok('Chat'), ...errors, ...closed },
+      },
+    },
+    '/api/chats/{id}/cancel/': {
+      parameters: [idParam],
+      post: {
+        tags,
+        description: 'Stops a stream (any member who may write there): cancelled, its text so far kept.',
+        responses: { ...ok('Chat'), ...errors, ...closed },
+      },
+    },
   };
 }
 

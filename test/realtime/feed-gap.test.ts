@@ -7,7 +7,12 @@ import { closeSockets, eventually, open } from '../support/sockets';
 
 /** Heartbeat and prune period of both instances: a reader is waited for 3 of them. */
 const INTERVAL_MS = 500;
-const SETTINGS = { EVENT_PRUNE_INTERVAL_MS: String(INTERVAL_MS), EVENT_RETENTION_HOURS: String(1 / 3600) };
+const SETTINGS = {
+  EVENT_PRUNE_INTERVAL_MS: String(INTERVAL_MS),
+  EVENT_RETENTION_HOURS: String(1 / 3600),
+  // a stream must end before its deltas could be pruned
+  STREAM_MAX_DURATION_MS: '500',
+};
 
 type Chat = {
   id: string;

@@ -93,6 +93,7 @@ describe('chats', () => {
       campaign: c.id,
       author: 'ai',
       message: 'hi',
+      status: 'complete',
       created_at: expect.stringMatching(ISO_UTC),
       datas: [],
     });

@@ -63,6 +63,7 @@ describe('without parameters', () => {
       campaign,
       author: 'human',
       message: 'm01',
+      status: 'complete',
       created_at: '2026-01-01T00:00:01.000Z',
       datas: [],
     });

@@ -113,8 +113,10 @@ describe('the derived config', () => {
         writesPerMinute: 120,
         socketEventsPerSecond: 20,
         socketStrikes: 20,
+        socketAppendsPerSecond: 100,
         socketConnectionsPerIp: 100,
       },
+      streams: { flushMs: 50, idleTimeoutMs: 30000, maxDurationMs: 600000, sweepIntervalMs: 5000 },
       corsOrigins: [],
       webhooks: {
         enabled: true,
