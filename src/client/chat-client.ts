@@ -125,6 +125,7 @@ export class ChatClient extends EventEmitter<ClientEvents> implements RestResour
     socket.on('presence:join', (e) => room(e.campaign)?.presenceChanged('join', e.user));
     socket.on('presence:leave', (e) => room(e.campaign)?.presenceChanged('leave', e.user));
     socket.on('typing', (e) => room(e.campaign)?.typed(e));
+    socket.on('chat:delta', (delta) => room(delta.campaign)?.receiveDelta(delta));
     for (const name of LIVE_EVENTS) {
       // a literal, not a spread: one fixed shape, built in a few ns for every event of every room
       socket.on(name, ({ cursor, campaign, data }: Omit<RoomEvent, 'name'>) => {

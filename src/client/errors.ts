@@ -8,14 +8,17 @@ export class ChatError extends Error {
     message: string,
     /** Field-keyed messages (DRF's shape), for a request the server found invalid. */
     readonly fields?: FieldErrors,
+    /** A stream's errors: the seq it expects next (`out_of_order`), the chat's status (`stream_closed`). */
+    readonly details?: Pick<AckError, 'expected' | 'status'>,
   ) {
     super(message);
     this.name = 'ChatError';
   }
 
-  /** From a socket acknowledgement's `{code, message, fields?}`. */
-  static fromAck(error: AckError): ChatError {
-    return new ChatError(statusOfCode(error.code), error.code, error.message, error.fields);
+  /** From a socket acknowledgement's `{code, message, fields?, expected?, status?}`. */
+  static fromAck({ code, message, fields, expected, status }: AckError): ChatError {
+    const details = expected !== undefined || status !== undefined ? { expected, status } : undefined;
+    return new ChatError(statusOfCode(code), code, message, fields, details);
   }
 
   /**
@@ -28,6 +31,9 @@ export class ChatError extends Error {
       return new ChatError(status, code, `HTTP ${status}`);
     }
     const { detail, ...rest } = body as Record<string, unknown>;
+    // a stream's errors name their code and details, as an acknowledgement does
+    if (typeof rest.code === 'string' && typeof detail === 'string')
+      return ChatError.fromAck({ ...rest, message: detail } as AckError);
     const fields = Object.fromEntries(
       Object.entries(rest).filter((e): e is [string, string[]] => Array.isArray(e[1])),
     ) as FieldErrors;

@@ -5,7 +5,7 @@
  * without any server code.
  */
 export { ChatClient } from './chat-client';
-export { Room } from './room';
+export { Room, type ChatStream, type TextSource } from './room';
 export { ChatError } from './errors';
 export { Timeline, compareChats } from './timeline';
 export type {
@@ -20,5 +20,15 @@ export type {
 } from './rest';
 export type * from './types';
 export type { FieldErrors } from '../protocol';
-export type { CampaignFields, CampaignRep, ChatRep, DataRep, LiveEvent, PresenceEntry, TypingEvent } from '../protocol';
+export type {
+  CampaignFields,
+  CampaignRep,
+  ChatDelta,
+  ChatRep,
+  ChatStatus,
+  DataRep,
+  LiveEvent,
+  PresenceEntry,
+  TypingEvent,
+} from '../protocol';
 export { MAX_NAME_LENGTH, TYPING_EXPIRY_MS, TYPING_INTERVAL_MS } from '../protocol';

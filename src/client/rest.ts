@@ -21,7 +21,7 @@ export interface ListParams extends Query {
 }
 
 export type CampaignInput = Partial<Pick<CampaignFields, 'title' | 'description' | 'status'>>;
-export type ChatInput = Partial<Pick<ChatRep, 'campaign' | 'author' | 'message'>>;
+export type ChatInput = Partial<Pick<ChatRep, 'campaign' | 'author' | 'message'>> & { status?: 'streaming' };
 export type DataInput = Partial<Pick<DataRep, 'context' | 'image' | 'chat' | 'campaign'>>;
 
 /** A page of a campaign's chat history, oldest first; cursors for the pages before and after. */
@@ -123,14 +123,21 @@ export class Campaigns extends Resource<CampaignRep, CampaignInput> {
   }
 }
 
+export class Chats extends Resource<ChatRep, ChatInput> {
+  /** Stops a streamed chat (anyone who may write there): `cancelled`, its text so far kept. */
+  cancel(id: string): Promise<ChatRep> {
+    return this.send('POST', `${item(this.path, id)}cancel/`);
+  }
+}
+
 export interface RestResources {
   campaigns: Campaigns;
-  chats: Resource<ChatRep, ChatInput>;
+  chats: Chats;
   datas: Resource<DataRep, DataInput>;
 }
 
 export const restResources = (send: Send): RestResources => ({
   campaigns: new Campaigns(send, '/api/campaigns'),
-  chats: new Resource(send, '/api/chats'),
+  chats: new Chats(send, '/api/chats'),
   datas: new Resource(send, '/api/datas'),
 });

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { ChatRep } from '../protocol';
+import type { ChatDelta, ChatRep } from '../protocol';
 import { backoff, sleep } from './backoff';
 import { ChatError, chatError } from './errors';
 import { cursorOf, type HistoryParams } from './rest';
@@ -51,6 +51,13 @@ export class RoomHistory {
   apply(event: RoomEvent): boolean {
     const into = this.#live;
     return into.apply(event) && into === this.shown;
+  }
+
+  /** Applies a delta to the live timeline; returns the chat when the shown chats changed. */
+  applyDelta(delta: ChatDelta): ChatRep | undefined {
+    const into = this.#live;
+    const chat = into.applyDelta(delta);
+    return into === this.shown ? chat : undefined;
   }
 
   /** Newest `limit` chats, merged with the live ones. */

@@ -6,7 +6,7 @@ export interface RoomLink {
   readonly connected: boolean;
   readonly pageSize: number;
   request<T extends object>(
-    event: 'subscribe' | 'unsubscribe' | 'chat:create' | 'typing',
+    event: 'subscribe' | 'unsubscribe' | 'chat:create' | 'typing' | 'chat:append' | 'chat:finish' | 'chat:cancel',
     payload: object,
   ): Promise<Ack<T>>;
   history(campaignId: string, params: HistoryParams): Promise<HistoryPage>;

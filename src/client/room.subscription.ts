@@ -63,9 +63,12 @@ export class RoomSubscription {
     this.#retryTimer = setTimeout(subscribe, backoff(this.#failures++));
   }
 
-  /** Whether a live event is after the cursor, which it then becomes; false: applied already. */
-  advance(next: string): boolean {
-    if (!isAfter(next, this.cursor)) return false;
+  /**
+   * Whether a live event is after the cursor, which it then becomes; false: applied already.
+   * `orAt`: the cursor itself will do (the open streams' snapshots share the subscription's).
+   */
+  advance(next: string, orAt = false): boolean {
+    if (!isAfter(next, this.cursor) && !(orAt && next === this.cursor)) return false;
     this.cursor = next;
     return true;
   }

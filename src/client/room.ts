@@ -1,15 +1,20 @@
 import { EventEmitter } from 'eventemitter3';
-import type { ChatRep, PresenceEntry, TypingEvent } from '../protocol';
+import type { ChatDelta, ChatRep, PresenceEntry, TypingEvent } from '../protocol';
 import { ChatError, chatError, closedError } from './errors';
 import { RoomHistory } from './room.history';
 import type { RoomLink } from './room.link';
 import { RoomPresence } from './room.presence';
+import { StreamWriter, type ChatStream } from './room.stream';
 import { RoomSubscription, type SubscribeOutcome } from './room.subscription';
 import { INITIAL_ROOM, roomState, roomStep, type RoomInput } from './state';
 import type { Timeline } from './timeline';
 import type { RoomEvent, RoomEvents, RoomState } from './types';
 
 export type { RoomLink } from './room.link';
+export type { ChatStream } from './room.stream';
+
+/** Something to stream from: the AI SDK's `textStream`, an OpenAI stream mapped to text, a generator. */
+export type TextSource = AsyncIterable<string> | Iterable<string>;
 
 /**
  * One campaign room: live events, merged with history into `chats`, kept across reconnects.
@@ -23,6 +28,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #subscription: RoomSubscription;
   readonly #history: RoomHistory;
   readonly #members: RoomPresence;
+  /** The streams this client writes in the room, by chat id. */
+  readonly #writers = new Map<string, StreamWriter>();
 
   constructor(
     readonly id: string,
@@ -65,10 +72,62 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   /** Writes a chat through the socket; resolves with it once stored (it also arrives live). */
-  async send(input: { author: ChatRep['author']; message: string }): Promise<ChatRep> {
+  async send(input: { author: ChatRep['author']; message: string; status?: 'streaming' }): Promise<ChatRep> {
     const ack = await this.link.request<{ data: ChatRep }>('chat:create', { ...input, campaign: this.id });
     if (!ack.ok) throw ChatError.fromAck(ack.error);
     this.#members.typingEnded();
+    return ack.data;
+  }
+
+  /**
+   * Opens a streamed chat and returns its writer: `write()` never waits, `end()` resolves
+   * with the final chat once every piece is committed, `signal` aborts when someone stops it.
+   */
+  async startStream(input: { author: ChatRep['author']; message?: string }): Promise<ChatStream> {
+    const chat = await this.send({ ...input, message: input.message ?? '', status: 'streaming' });
+    const live = () => this.state === 'live';
+    const link = {
+      request: this.link.request,
+      get live(): boolean {
+        return live();
+      },
+    };
+    const writer = new StreamWriter(chat.id, link, () => this.#writers.delete(chat.id));
+    this.#writers.set(chat.id, writer);
+    return writer;
+  }
+
+  /**
+   * Streams `source` into a new chat, piece by piece; resolves with the final chat. When
+   * someone cancels it, stops pulling from the source (its `return()`) and resolves with the
+   * chat as it was cancelled. A source that throws fails the chat, and the error is thrown.
+   */
+  async streamText(source: TextSource, input: { author: ChatRep['author']; message?: string }): Promise<ChatRep> {
+    const stream = await this.startStream(input);
+    const pieces: Iterator<string> | AsyncIterator<string> =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    const stopped = new Promise<undefined>((resolve) =>
+      stream.signal.addEventListener('abort', () => resolve(undefined)),
+    );
+    try {
+      for (;;) {
+        const next = await Promise.race([pieces.next(), stopped]);
+        if (!next) break;
+        if (next.done) return await stream.end();
+        stream.write(next.value);
+      }
+    } catch (err) {
+      await stream.fail().catch(() => undefined);
+      throw err;
+    }
+    void Promise.resolve(pieces.return?.()).catch(() => undefined);
+    return stream.end();
+  }
+
+  /** Stops a streamed chat (anyone who may write here); resolves with it, `cancelled`. */
+  async cancel(chatId: string): Promise<ChatRep> {
+    const ack = await this.link.request<{ data: ChatRep }>('chat:cancel', { id: chatId });
+    if (!ack.ok) throw ChatError.fromAck(ack.error);
     return ack.data;
   }
 
@@ -112,11 +171,23 @@ export class Room extends EventEmitter<RoomEvents> {
 
   /** A live event; replayed ones come before the subscribe answer, live ones may too. */
   receive(event: RoomEvent): void {
-    if (this.#facts.closed || !this.#subscription.advance(event.cursor)) return; // applied already
+    // a snapshot of an open stream (a chat:updated) carries the subscription's cursor, as its siblings do
+    const updated = event.name === 'chat:updated';
+    if (this.#facts.closed || !this.#subscription.advance(event.cursor, updated)) return; // applied already
     const changed = this.#history.apply(event);
     this.emit(event.name, event.data as never, event as never);
     this.emit('event', event);
     if (changed) this.#history.changed();
+    if (updated && event.data.status !== 'streaming') this.#writers.get(event.data.id)?.closed(event.data.status);
+  }
+
+  /** New text of a streaming chat: placed at its offset (a duplicate changes nothing). */
+  receiveDelta(delta: ChatDelta): void {
+    if (this.#facts.closed || !this.#subscription.advance(delta.cursor)) return;
+    const chat = this.#history.applyDelta(delta);
+    if (!chat) return;
+    this.emit('chat:delta', chat, delta);
+    this.#history.changed();
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ChatRep, DataRep } from '../protocol';
+import type { ChatDelta, ChatRep, DataRep } from '../protocol';
 import type { RoomEvent } from './types';
 
 // the cursor helpers are the protocol's; re-exported where the client's tests and users found them
@@ -69,6 +69,20 @@ export class Timeline {
     }
   }
 
+  /**
+   * Places a streaming chat's new text at its offset; returns the chat as it is now, or
+   * undefined when nothing changed: a duplicate (its text is held already), a chat this
+   * timeline does not hold, or a delta past the end (the chat's next event makes it whole).
+   */
+  applyDelta({ id, offset, text }: ChatDelta): ChatRep | undefined {
+    const at = this.#indexOf(id);
+    const chat = this.#ordered[at];
+    if (!chat || offset + text.length <= chat.message.length || offset > chat.message.length) return undefined;
+    this.#ordered[at] = { ...chat, message: chat.message.slice(0, offset) + text };
+    this.#snapshot = undefined;
+    return this.#ordered[at];
+  }
+
   /** Merges a history page; returns whether the chats changed. */
   mergeHistory(page: readonly ChatRep[]): boolean {
     let changed = false;
@@ -120,10 +134,15 @@ export class Timeline {
     return true;
   }
 
-  /** A delete names only the id: searched from the newest end, where deletes mostly are. */
-  #remove(id: string): boolean {
+  /** Deletes and deltas name only the id: searched from the newest end, where they mostly are. */
+  #indexOf(id: string): number {
     let at = this.#ordered.length - 1;
     while (at >= 0 && this.#ordered[at].id !== id) at--;
+    return at;
+  }
+
+  #remove(id: string): boolean {
+    const at = this.#indexOf(id);
     if (at < 0) return false;
     this.#ordered.splice(at, 1);
     this.#snapshot = undefined;

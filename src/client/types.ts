@@ -1,4 +1,4 @@
-import type { ChatRep, PresenceEntry, ServerToClientEvents, TypingEvent } from '../protocol';
+import type { ChatDelta, ChatRep, PresenceEntry, ServerToClientEvents, TypingEvent } from '../protocol';
 import type { ChatError } from './errors';
 
 /** The room events the server sends, each `{cursor, campaign, data}` (the durable ones, with a cursor). */
@@ -32,6 +32,8 @@ type LiveListeners = {
 
 export interface RoomEvents extends LiveListeners {
   event: (event: RoomEvent) => void;
+  /** A streaming chat grew: the chat as it is now, and the delta (for UIs that animate). Also a 'change'. */
+  'chat:delta': (chat: ChatRep, delta: ChatDelta) => void;
   /** `chats` were replaced by a fresh history load (the cursor expired): render them anew. */
   reset: () => void;
   state: (state: RoomState) => void;

@@ -132,3 +132,30 @@ describe('the seam, in a room', () => {
     r.close();
   });
 });
+
+describe("a streaming chat's deltas in the timeline", () => {
+  const delta = (n: number, offset: number, text: string) => ({
+    cursor: String(++cursor),
+    campaign: C,
+    id: id(n),
+    offset,
+    text,
+  });
+
+  it('place their text at its offset; a duplicate, a delta past the end or for an unknown chat changes nothing', () => {
+    const t = new Timeline(C);
+    t.apply(live('chat:created', { ...chat(1, 'He'), status: 'streaming' }));
+    expect(t.applyDelta(delta(1, 2, 'llo'))?.message).toBe('Hello');
+    const before = t.list;
+    expect(t.applyDelta(delta(1, 2, 'llo'))).toBeUndefined();
+    expect(t.applyDelta(delta(1, 0, 'He'))).toBeUndefined();
+    expect(t.applyDelta(delta(1, 9, 'gap'))).toBeUndefined();
+    expect(t.applyDelta(delta(2, 0, 'who?'))).toBeUndefined();
+    expect(t.list).toBe(before);
+    // overlapping the end: the new part of it counts
+    expect(t.applyDelta(delta(1, 4, 'o, 🎉'))?.message).toBe('Hello, 🎉');
+    expect(t.list).not.toBe(before);
+    t.apply(live('chat:updated', { ...chat(1, 'Hello, 🎉!'), status: 'complete' }));
+    expect(t.list.map((c) => [c.message, c.status])).toEqual([['Hello, 🎉!', 'complete']]);
+  });
+});
