@@ -1,15 +1,18 @@
 /**
  * An example bot on webhooks: it registers an endpoint for `chat:created`, verifies each
  * delivery's signature, and answers every human chat in the same campaign as `ai`, through
- * the REST API:
+ * the REST API, or with `--stream` as a streamed chat written word by word (about 20 pieces
+ * a second, through the client library's `room.streamText`), which stops when cancelled:
  *   npm run bot:echo -- --url http://localhost:3000 --token <admin token> [--port 4000]
- *     [--public-url http://bot.internal:4000/] [--campaign <id>]
+ *     [--public-url http://bot.internal:4000/] [--campaign <id>] [--stream]
  * The endpoint is removed again when the bot stops (SIGINT/SIGTERM). A command-line entry
  * point of its own, so it reads process like main.ts does.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { ChatClient } from '../client';
 import { verifyWebhook } from '../webhooks/signature';
 
 export interface EchoBotOptions {
@@ -22,7 +25,21 @@ export interface EchoBotOptions {
   /** Where the server reaches the bot; defaults to http://<host>:<port>/. */
   publicUrl?: string;
   campaign?: string;
+  /** Answer as a streamed chat, word by word, every `pieceMs` (default 50). */
+  stream?: boolean;
+  pieceMs?: number;
   log?: (line: string) => void;
+}
+
+/** The words of a text, each with the spaces before it: joined back, they are the text. */
+export const wordsOf = (text: string): string[] => text.match(/\s*\S+/g) ?? [];
+
+/** The pieces at a model's pace. */
+async function* paced(pieces: string[], everyMs: number): AsyncGenerator<string> {
+  for (const piece of pieces) {
+    yield piece;
+    await sleep(everyMs);
+  }
 }
 
 interface Delivery {
@@ -48,11 +65,21 @@ export function createEchoBot(opts: EchoBotOptions): EchoBot {
   let endpoint: string | undefined;
   // deliveries are at least once: a repeat (same cursor) must not be answered twice
   const answered = new Set<string>();
+  // streamed answers go through the client library's rooms (one socket for them all)
+  let client: ChatClient | undefined;
 
   async function answer(d: Delivery): Promise<void> {
     if (d.name !== 'chat:created' || d.data.author !== 'human' || answered.has(d.cursor)) return;
     answered.add(d.cursor);
-    const body = JSON.stringify({ campaign: d.campaign, author: 'ai', message: `echo: ${d.data.message}` });
+    const reply = `echo: ${d.data.message}`;
+    if (opts.stream) {
+      client ??= new ChatClient({ url: opts.apiUrl, token: opts.token, name: 'echo-bot' });
+      const room = client.room(d.campaign);
+      const chat = await room.streamText(paced(wordsOf(reply), opts.pieceMs ?? 50), { author: 'ai' });
+      log(`answered ${d.cursor}: ${chat.status}`);
+      return;
+    }
+    const body = JSON.stringify({ campaign: d.campaign, author: 'ai', message: reply });
     const res = await api('/api/chats/', { method: 'POST', body });
     log(`answered ${d.cursor}: ${res.status}`);
   }
@@ -95,6 +122,7 @@ export function createEchoBot(opts: EchoBotOptions): EchoBot {
       log(`listening on ${ownUrl()}, endpoint ${endpoint}`);
     },
     async stop() {
+      client?.close();
       if (endpoint) await api(`/api/webhooks/${endpoint}/`, { method: 'DELETE' }).catch(() => undefined);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -111,6 +139,7 @@ async function cli(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'public-url': { type: 'string' },
       campaign: { type: 'string' },
+      stream: { type: 'boolean', default: false },
     },
   });
   const bot = createEchoBot({
@@ -120,6 +149,7 @@ async function cli(): Promise<void> {
     host: values.host,
     publicUrl: values['public-url'],
     campaign: values.campaign,
+    stream: values.stream,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   await bot.start();

@@ -69,6 +69,11 @@ export class StreamWriter implements ChatStream {
     return this.#finish('failed');
   }
 
+  /** The room closed: nothing more is sent, and end() rejects. */
+  dropped(reason: ChatError): void {
+    this.#abort(reason);
+  }
+
   /** The room saw the chat end (someone cancelled it, the server failed it): stop writing. */
   closed(status: string): void {
     this.#abort(new ChatError(409, 'stream_closed', `The stream was ${status}.`, undefined, { status }));
@@ -110,7 +115,7 @@ export class StreamWriter implements ChatStream {
   async #resend(): Promise<void> {
     this.#resending = true;
     this.#round++;
-    for (let attempt = 0; !this.link.live; attempt++) await sleep(backoff(attempt, 100, 2_000));
+    for (let attempt = 0; !this.link.live && !this.signal.aborted; attempt++) await sleep(backoff(attempt, 100, 2_000));
     this.#resending = false;
     if (this.signal.aborted) return;
     for (const piece of this.#inflight) this.#send(piece);
@@ -149,7 +154,8 @@ export class StreamWriter implements ChatStream {
         .catch((err: ChatError) => ({ ok: false as const, error: err }));
       if (ack.ok) return ack.data;
       const err = ack.error instanceof ChatError ? ack.error : ChatError.fromAck(ack.error);
-      if (!TRANSIENT.has(err.code)) throw err;
+      const gone = this.signal.reason as ChatError | undefined;
+      if (!TRANSIENT.has(err.code) || gone?.code === 'closed') throw gone?.code === 'closed' ? gone : err;
       await sleep(backoff(attempt, 100, 2_000));
     }
   }

@@ -151,6 +151,7 @@ export class Room extends EventEmitter<RoomEvents> {
     }
     this.#subscription.close();
     this.#history.close();
+    for (const writer of this.#writers.values()) writer.dropped(closedError('room'));
     this.#go('close');
     this.#members.clear();
     this.link.forget(this);

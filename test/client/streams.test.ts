@@ -58,7 +58,7 @@ describe('streamed chats in the client library', () => {
     expect(chatIn(consumer, final.id)?.message).toBe(text(60));
     expect(deltas.length).toBeGreaterThan(1);
     // each delta grew the message, never repeated or skipped text
-    grown.forEach((message, i) => expect(message).toBe(text(60).slice(0, message.length)) || i);
+    for (const message of grown) expect(message).toBe(text(60).slice(0, message.length));
     expect(new Set(grown).size).toBe(grown.length);
   });
 
@@ -176,5 +176,19 @@ describe('streamed chats in the client library', () => {
     await eventually(() => chatIn(late, stream.id)?.status === 'complete', 10_000, 'the end');
     expect(chatIn(late, stream.id)?.message).toBe(final.message);
     expect(final.message).toBe('first half, second half');
+  });
+});
+
+describe('a stream whose room closes', () => {
+  it('stops: its signal aborts with `closed`, end() rejects, and nothing keeps retrying', async () => {
+    const campaign = await createCampaign(a);
+    const room = chatClient({ url: a.url }).room(campaign.id);
+    await live(room);
+    const stream = await room.startStream({ author: 'ai' });
+    stream.write('before ');
+    room.close();
+    stream.write('after');
+    expect(stream.signal.reason).toMatchObject({ code: 'closed' });
+    await expect(stream.end()).rejects.toMatchObject({ code: 'closed' });
   });
 });
