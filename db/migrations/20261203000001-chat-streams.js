@@ -198,14 +198,26 @@ module.exports = {
 
       -- Ends a stream: the pieces become the message, the status is set, the stream's rows go.
       -- Returns the chat's status afterwards (NULL: no such chat): p_status if this ended it or
-      -- it had already ended so, another status if it had ended otherwise.
-      CREATE FUNCTION chat_stream_end(p_chat uuid, p_status text) RETURNS text LANGUAGE plpgsql AS $$
+      -- it had already ended so, another status if it had ended otherwise. With p_idle_ms and
+      -- p_max_ms, only a stream still past one of them ends (a sweep's second look, under the lock).
+      -- Locks the chat, then its stream: the order a delete of the chat takes them in.
+      CREATE FUNCTION chat_stream_end(p_chat uuid, p_status text, p_idle_ms int DEFAULT NULL, p_max_ms int DEFAULT NULL)
+      RETURNS text LANGUAGE plpgsql AS $$
       DECLARE
         st text;
+        s record;
       BEGIN
-        PERFORM 1 FROM chat_streams s WHERE s.chat_id = p_chat FOR UPDATE;
+        SELECT c.status INTO st FROM chats c WHERE c.id = p_chat FOR NO KEY UPDATE;
         IF NOT FOUND THEN
-          SELECT c.status INTO st FROM chats c WHERE c.id = p_chat;
+          RETURN NULL;
+        END IF;
+        SELECT x.appended_at, x.started_at INTO s FROM chat_streams x WHERE x.chat_id = p_chat FOR UPDATE;
+        IF NOT FOUND THEN
+          RETURN st;
+        END IF;
+        IF p_idle_ms IS NOT NULL
+           AND s.appended_at >= now() - make_interval(secs => p_idle_ms / 1000.0)
+           AND s.started_at >= now() - make_interval(secs => p_max_ms / 1000.0) THEN
           RETURN st;
         END IF;
         UPDATE chats c SET status = p_status, message = c.message || coalesce(
@@ -216,7 +228,7 @@ module.exports = {
       END $$;
 
       -- Fails the streams idle or open too long, for the whole cluster (any instance may run
-      -- it; a stream a flush holds is left to the next sweep). Returns how many it ended.
+      -- it, at once with others: each stream is judged again under its locks). Returns how many it ended.
       CREATE FUNCTION chat_stream_expire(p_idle_ms int, p_max_ms int) RETURNS int LANGUAGE plpgsql AS $$
       DECLARE
         s record;
@@ -226,10 +238,11 @@ module.exports = {
           SELECT x.chat_id FROM chat_streams x
           WHERE x.appended_at < now() - make_interval(secs => p_idle_ms / 1000.0)
              OR x.started_at < now() - make_interval(secs => p_max_ms / 1000.0)
-          ORDER BY x.chat_id FOR UPDATE SKIP LOCKED
+          ORDER BY x.chat_id
         LOOP
-          PERFORM chat_stream_end(s.chat_id, 'failed');
-          n := n + 1;
+          IF chat_stream_end(s.chat_id, 'failed', p_idle_ms, p_max_ms) = 'failed' THEN
+            n := n + 1;
+          END IF;
         END LOOP;
         RETURN n;
       END $$;
@@ -239,7 +252,7 @@ module.exports = {
   async down(queryInterface) {
     await queryInterface.sequelize.query(`
       DROP FUNCTION IF EXISTS chat_stream_expire(int, int);
-      DROP FUNCTION IF EXISTS chat_stream_end(uuid, text);
+      DROP FUNCTION IF EXISTS chat_stream_end(uuid, text, int, int);
       DROP FUNCTION IF EXISTS chat_stream_append(uuid[], int[], text[], int[], int);
       DROP TRIGGER IF EXISTS chat_streams_events ON chat_streams;
       DROP FUNCTION IF EXISTS chat_streams_delta();
