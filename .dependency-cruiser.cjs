@@ -7,7 +7,7 @@ const LAYERS = [
   ['foundation', ['lib', 'errors', 'config', 'metrics', 'postgres']],
   ['domain', ['models', 'auth', 'schemas', 'services']],
   ['events', ['pubsub', 'presence', 'webhooks']],
-  ['edges', ['http', 'realtime', 'cli', 'client', 'console']],
+  ['edges', ['http', 'realtime', 'client', 'cli', 'console']],
   ['composition', ['app', 'main']],
 ];
 const RANKS = LAYERS.flatMap(([, folders]) => folders);
