@@ -67,7 +67,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   const webhooks = createWebhooks(config, feed, logger, onError);
   const listener = createListener(config, { feed, webhooks, presence, metrics, onError });
   const verify = config.auth && createVerifier(config.auth);
-  const httpServer = createHttpServer(config, { db, services, listener, verify, metrics, logger });
+  const httpServer = createHttpServer(config, { db, services, feed, listener, verify, metrics, logger });
   const io = createRealtimeServer({
     httpServer,
     services,
@@ -184,13 +184,14 @@ function createListener(config: Config, { feed, webhooks, presence, metrics, onE
 interface Served {
   db: Database;
   services: Services;
+  feed: Feed;
   listener: Listener;
   verify?: Verifier;
   metrics?: Metrics;
   logger: Logger;
 }
 
-function createHttpServer(config: Config, { db, services, listener, verify, metrics, logger }: Served): Server {
+function createHttpServer(config: Config, { db, services, feed, listener, verify, metrics, logger }: Served): Server {
   const databaseReachable = () =>
     db.sql('SELECT 1').then(
       () => true,
@@ -209,6 +210,8 @@ function createHttpServer(config: Config, { db, services, listener, verify, metr
       maxInflightPerClient: config.maxInflightPerClient,
       forRequest: db.forRequest,
       corsOrigins: config.corsOrigins,
+      feed,
+      sseKeepAliveMs: config.sseKeepAliveMs,
       readiness: async () => {
         const checks = { database: await databaseReachable(), listener: listener.connected };
         return { ready: Object.values(checks).every(Boolean), checks };
@@ -258,6 +261,8 @@ function lifecycle(config: Config, parts: Parts, logger: Logger): Pick<App, 'sta
 
   async function stop(): Promise<void> {
     await starting?.catch(() => undefined);
+    // the AI SDK's streams follow the feed until their chat ends: close() would wait for them
+    feed.closeFollowers();
     if (httpServer.listening) await closeHttp(httpServer, io, config.shutdownTimeoutMs);
     else await io.close().catch(() => undefined);
     await sweep.stop();

@@ -42,6 +42,7 @@ export const SETTINGS = {
   migrationLockTimeoutMs: setting('MIGRATION_LOCK_TIMEOUT_MS', 10_000, int(0), 'Lock wait of a migration; 0: forever'),
   databasePoolMode: setting('DATABASE_POOL_MODE', 'session', poolMode, 'transaction: behind a pooler (PgBouncer)'),
   maxInflightPerClient: setting('MAX_INFLIGHT_PER_CLIENT', 5, int(0), 'REST requests in flight per client; 0: off'),
+  sseKeepAliveMs: setting('SSE_KEEPALIVE_MS', 15_000, int(10), 'An idle server-sent events stream gets a comment'),
   http: {
     headersTimeoutMs: setting('HTTP_HEADERS_TIMEOUT_MS', 10_000, int(1_000), 'Headers not complete by then: 408'),
     requestTimeoutMs: setting('HTTP_REQUEST_TIMEOUT_MS', 30_000, int(1_000), 'Whole request not complete by then: 408'),

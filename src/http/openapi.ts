@@ -103,13 +103,46 @@ export function openApiDocument(): Json {
   };
 }
 
-/** Producing a streamed chat, and stopping one. */
+/** The AI SDK's UI message stream (v1) of a chat, as server-sent events. */
+const uiStream = (what: string): Json => ({
+  description:
+    `${what} as the AI SDK's UI message stream (header x-vercel-ai-ui-message-stream: v1), the URL that ` +
+    "DefaultChatTransport.reconnectToStream reads: a start chunk (messageId: the chat's id), one text part " +
+    '(text-start, a text-delta with the text so far, then each new piece live, text-end), then finish ' +
+    '(complete), abort (cancelled) or error (failed), then data: [DONE]. Comments (: keep-alive) while idle.',
+  responses: {
+    '200': {
+      description: 'Server-sent events, one `data: {chunk}` per UI message chunk',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    },
+    '403': { description: 'A token without the read scope' },
+    '404': errors['404'],
+  },
+});
+
+/** Producing a streamed chat, stopping one, and reading one as the AI SDK does. */
 function streamPaths(): Record<string, Json> {
   const tags = ['chats'];
   const closed = {
     '409': { description: '{"detail", "code": "out_of_order" (with "expected") or "stream_closed" (with "status")}' },
   };
+  const campaignStream = uiStream("The campaign's newest streaming chat");
   return {
+    '/api/campaigns/{id}/stream': {
+      parameters: [idParam],
+      get: {
+        tags: ['campaigns'],
+        ...campaignStream,
+        responses: { ...(campaignStream.responses as Json), '204': { description: 'Nothing streams in the campaign' } },
+      },
+    },
+    '/api/chats/{id}/stream': {
+      parameters: [idParam],
+      get: {
+        tags,
+        ...uiStream('The chat (streaming: live to its end; ended: its whole text and ending at once)'),
+      },
+    },
     '/api/chats/{id}/append/': {
       parameters: [idParam],
       post: {

@@ -1,10 +1,11 @@
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import type { Verifier } from '../auth/verifier';
 import { corsOrigin, type RateLimits } from '../config';
+import type { Feed } from '../pubsub/feed';
 import { authenticate } from './auth.middleware';
 import { rateLimit } from './rate-limit';
 import { captureRoute, requestLog } from './request-log';
@@ -17,6 +18,7 @@ import { consoleRouter } from './console';
 import { errorHandler, methodNotAllowed, notFound } from './errors';
 import { openApiDocument } from './openapi';
 import { apiRouter, type ApiServices } from './routes/api.router';
+import { isUiStream } from './routes/ui-stream.router';
 
 export interface HttpOptions {
   bodyLimit: string;
@@ -37,6 +39,10 @@ export interface HttpOptions {
   clientBundlePath?: string;
   /** The built web console served at / (default: where `npm run build` puts it). */
   consoleDir?: string;
+  /** What the AI SDK's streams (GET …/{id}/stream) follow chats through. */
+  feed: Feed;
+  /** Idle time after which such a stream gets a keep-alive comment. */
+  sseKeepAliveMs: number;
 }
 
 /** Builds the Express app; listening is the caller's business. */
@@ -77,14 +83,18 @@ export function createHttpApp(services: ApiServices, opts: HttpOptions): Express
     .all(methodNotAllowed(['GET']));
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapi));
 
+  const inflight = inflightLimit(opts.maxInflightPerClient);
+  // a stream lasts as long as its chat: it would hold one of the client's slots for minutes
+  const inflightUnlessStream: RequestHandler = (req, res, next) =>
+    isUiStream(req) ? next() : inflight(req, res, next);
   app.use(
     '/api',
     authenticate(opts.verify),
     rateLimit(opts.rateLimits),
-    inflightLimit(opts.maxInflightPerClient),
+    inflightUnlessStream,
     bodyParsing(opts.bodyLimit),
     cancelOnClose(opts.forRequest),
-    apiRouter(services),
+    apiRouter(services, { feed: opts.feed, keepAliveMs: opts.sseKeepAliveMs }),
   );
   app.use(notFound);
   app.use(errorHandler(opts.logger));

@@ -7,6 +7,7 @@ import type { ChangeEvent, EventStore } from './event.store';
 import { LogUpkeep } from './log.upkeep';
 import { OpenStreams } from './open.streams';
 import { Replayer, type ChunkSink, type Replayed } from './replay';
+import { RoomFollowers, type RoomFollower } from './room.followers';
 import { RoomMarks } from './room.marks';
 
 export interface FeedOptions {
@@ -76,12 +77,16 @@ export class Feed {
   private readonly marks = new RoomMarks();
   private readonly streams = new OpenStreams();
   private rooms?: FeedRooms;
+  private readonly followers: RoomFollowers;
+  /** Set once followers are ended for good (the server is closing): new ones are refused. */
+  private followersClosed = false;
   private readonly replayer: Replayer;
   private readonly upkeep: LogUpkeep;
   /** For metrics: `gaps` counts the times pruning overtook this feed (its rooms were expired). */
   readonly stats = { gaps: 0 };
 
   constructor(private readonly opts: FeedOptions) {
+    this.followers = new RoomFollowers(opts.onError);
     this.upkeep = new LogUpkeep({
       readers: opts.readers,
       instance: randomUUID(),
@@ -121,6 +126,7 @@ export class Feed {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.waiters.splice(0)) w.resolve();
+    this.closeFollowers();
     await this.queue.idle();
     await this.upkeep.stop();
   }
@@ -168,6 +174,38 @@ export class Feed {
       if (err instanceof AppError && err.code === 'cursor_expired') this.opts.observer?.expired('cursor');
       throw err;
     }
+  }
+
+  /**
+   * Joins an in-process follower (not a socket) to a room as a fresh subscribe joins a socket:
+   * `events` are the room's open streams as snapshots at the position, and the follower gets
+   * every batch delivered after it, until `stop()` or its `end`.
+   */
+  async follow(campaignId: string, follower: RoomFollower): Promise<{ events: ChangeEvent[]; stop(): void }> {
+    if (this.followersClosed) throw new AppError('unavailable', 'This server is shutting down; try again.');
+    let events: ChangeEvent[] = [];
+    await this.subscribe(campaignId, undefined, {
+      send: async () => undefined, // a fresh subscribe replays nothing
+      join: (snapshots) => {
+        events = snapshots;
+        this.followers.add(campaignId, follower);
+      },
+    });
+    return { events, stop: () => this.followers.remove(campaignId, follower) };
+  }
+
+  /** Followers attached now (for tests and metrics). */
+  get following(): number {
+    return this.followers.size;
+  }
+
+  /**
+   * Ends every follower and refuses new ones, as the feed's stop does: the app calls it before
+   * it closes the HTTP server, whose close() would otherwise wait for the followers' responses.
+   */
+  closeFollowers(): void {
+    this.followersClosed = true;
+    this.followers.endAll('stopped');
   }
 
   /**
@@ -228,6 +266,7 @@ export class Feed {
       if (!rows.length) return;
       const events = await this.opts.store.render(rows);
       this.rooms?.deliver(events);
+      this.followers.deliver(events);
       this.opts.observer?.delivered(events);
       this.marks.record(rows, this.position);
       this.streams.record(rows);
@@ -247,6 +286,7 @@ export class Feed {
     const lost = `events ${this.position + 1n}..${prunedUpto}`;
     this.opts.onError(new Error(`${lost} were pruned before this instance read them`), 'feed fell behind pruning');
     this.rooms?.expire();
+    this.followers.endAll('gap');
     this.marks.reset(prunedUpto);
     this.advance(prunedUpto);
   }

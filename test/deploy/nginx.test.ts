@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp, type App } from '../../src/app';
@@ -20,6 +20,36 @@ function getFrom(base: string, path: string, localAddress: string): Promise<{ st
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A GET through nginx whose body is read as it arrives: `until(check)` waits until `check` holds for the text so far. */
+function streamFrom(base: string, path: string, localAddress: string) {
+  return new Promise<{ res: IncomingMessage; until: (check: (text: string) => boolean) => Promise<string> }>(
+    (resolve, reject) => {
+      const req = request(`${base}${path}`, { localAddress }, (res) => {
+        let text = '';
+        let ended = false;
+        const waiters = new Set<() => void>();
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => ((text += c), waiters.forEach((w) => w())));
+        res.on('end', () => ((ended = true), waiters.forEach((w) => w())));
+        const until = (check: (text: string) => boolean) =>
+          new Promise<string>((done, fail) => {
+            const look = () => {
+              if (check(text)) done(text);
+              else if (ended) fail(new Error(`the stream ended; got ${JSON.stringify(text)}`));
+              else return;
+              waiters.delete(look);
+            };
+            waiters.add(look);
+            look();
+          });
+        resolve({ res, until });
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
 }
 
 describe('behind nginx with the shipped configuration', () => {
@@ -75,6 +105,23 @@ describe('behind nginx with the shipped configuration', () => {
     const res = await getFrom(nginx.url, '/api/campaigns/?page_size=1', '127.0.0.4');
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body).next).toBe(`${nginx.url}/api/campaigns/?page_size=1&page=2`);
+  });
+
+  it("passes the AI SDK's stream through live: a piece appended after the client connected arrives before the end", async () => {
+    const campaign = await createCampaign(a);
+    const { body: chat } = await api(a)
+      .post('/api/chats/')
+      .send({ campaign: campaign.id, author: 'ai', status: 'streaming', message: 'so far' })
+      .expect(201);
+    const { res, until } = await streamFrom(nginx.url, `/api/campaigns/${campaign.id}/stream`, '127.0.0.5');
+    expect([res.statusCode, res.headers['content-type']]).toEqual([200, 'text/event-stream']);
+    await until((t) => t.includes('"delta":"so far"'));
+    // written on the other instance: whichever one nginx chose, the piece crosses the feed
+    await api(b).post(`/api/chats/${chat.id}/append/`).send({ seq: 1, text: ' and live' }).expect(200);
+    const live = await until((t) => t.includes('"delta":" and live"'));
+    expect(live).not.toContain('[DONE]');
+    await api(b).post(`/api/chats/${chat.id}/finish/`).send({}).expect(200);
+    expect(await until((t) => t.endsWith('data: [DONE]\n\n'))).toContain('"type":"finish"');
   });
 
   it('does not expose /metrics to the outside', async () => {

@@ -101,6 +101,7 @@ describe('the derived config', () => {
       migrationLockTimeoutMs: 10000,
       databasePoolMode: 'session',
       maxInflightPerClient: 5,
+      sseKeepAliveMs: 15000,
       http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000 },
       metrics: { enabled: true, token: undefined },
       replayConcurrency: 2,

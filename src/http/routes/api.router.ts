@@ -10,10 +10,11 @@ import { methodNotAllowed } from '../errors';
 import { resourceRouter } from '../resource.router';
 import { campaignRouter } from './campaign.router';
 import { chatStreamRouter } from './chat-stream.router';
+import { uiStreamRouter, type UiStreamOptions } from './ui-stream.router';
 import { webhookRouter } from './webhook.router';
 import { selfUrl } from '../pagination';
 
-export function apiRouter(services: ApiServices): Router {
+export function apiRouter(services: ApiServices, uiStreams: UiStreamOptions): Router {
   const router = Router();
   router
     .route('/')
@@ -22,6 +23,7 @@ export function apiRouter(services: ApiServices): Router {
       res.json({ campaigns: `${base}campaigns/`, chats: `${base}chats/`, datas: `${base}datas/` });
     })
     .all(methodNotAllowed(['GET']));
+  router.use(uiStreamRouter(services, uiStreams));
   router.use('/campaigns', campaignRouter(services.campaigns, services.chatHistory));
   router.use('/chats', chatStreamRouter(services.streams, services.chats.get));
   router.use(
