@@ -45,11 +45,15 @@ export interface ConsolePage {
   errors: string[];
 }
 
-/** A page of the console as a person opens it: the server's own URL, its own CSP. */
+/**
+ * A page of the console as a person opens it: the server's own URL, its own CSP. With a
+ * `token`, the tab holds it from the first load, as the token prompt leaves it.
+ */
 export async function openConsole(
   browser: Browser,
   url: string,
   viewport = { width: 1100, height: 800 },
+  token?: string,
 ): Promise<ConsolePage> {
   const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(WAIT);
@@ -62,6 +66,7 @@ export async function openConsole(
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
     ),
   );
+  if (token) await page.addInitScript((t) => sessionStorage.setItem('campaign-chat.token', t), token);
   await page.goto(url);
   return { page, errors };
 }

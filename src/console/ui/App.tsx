@@ -6,7 +6,7 @@ import { DataList } from './DataList';
 import { sentence } from './problem';
 import { Room } from './Room';
 import { useRoute } from './route';
-import { makeClient, saveName, savedName, saveToken, savedToken } from './session';
+import { makeClient, mayWrite, saveName, savedName, saveToken, savedToken } from './session';
 import { TokenPrompt } from './TokenPrompt';
 import { YourName } from './YourName';
 
@@ -27,8 +27,9 @@ export function App() {
         if (err instanceof ChatError && err.status === 401) setAsking(true);
         return sentence(err);
       },
+      mayWrite: mayWrite(token),
     }),
-    [client],
+    [client, token],
   );
   const use = (next: string | undefined) => {
     saveToken(next);

@@ -1,6 +1,6 @@
 import { Component } from 'preact';
 import { useState } from 'preact/hooks';
-import type { ChatRep } from '../../client';
+import type { ChatRep, ChatStatus, Room } from '../../client';
 import { useConsole } from './context';
 import { DataForm } from './DataForm';
 import { DataLinks } from './DataLinks';
@@ -10,9 +10,19 @@ const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-di
 
 type Mode = 'read' | 'edit' | 'confirm-delete' | 'add-data';
 
-/** One chat: author, time, message, its datas, and its actions. */
-function ChatBody({ chat }: { chat: ChatRep }) {
-  const { client, report } = useConsole();
+/** A streamed chat's state in words, not colour only; a chat written whole says nothing. */
+const STATE: Partial<Record<ChatStatus, string>> = { streaming: 'writing…', cancelled: 'stopped', failed: 'failed' };
+
+interface Props {
+  chat: ChatRep;
+  /** Where Stop is sent; none yet, no Stop. */
+  room?: Room;
+}
+
+/** One chat: author, time, state, message, its datas, and its actions. */
+function ChatBody({ chat, room }: Props) {
+  const { client, report, mayWrite } = useConsole();
+  const streaming = chat.status === 'streaming';
   const [mode, setMode] = useState<Mode>('read');
   const [draft, setDraft] = useState(chat.message);
   const [problem, setProblem] = useState<string>();
@@ -27,6 +37,12 @@ function ChatBody({ chat }: { chat: ChatRep }) {
     <>
       <p class="meta">
         <span class="author">{chat.author}</span> <time dateTime={chat.created_at}>{time(chat.created_at)}</time>
+        {STATE[chat.status] && (
+          <>
+            {' '}
+            <span class="state">{STATE[chat.status]}</span>
+          </>
+        )}
       </p>
       {mode === 'edit' ? (
         <form
@@ -41,7 +57,10 @@ function ChatBody({ chat }: { chat: ChatRep }) {
           </button>
         </form>
       ) : (
-        <p class="message">{chat.message}</p>
+        // growing text is not announced token by token (WritingStatus says the start and the end)
+        <p class="message" aria-live={streaming ? 'off' : undefined} aria-busy={streaming ? 'true' : undefined}>
+          {chat.message}
+        </p>
       )}
       <DataLinks datas={chat.datas} />
       {mode === 'add-data' && <DataForm campaign={chat.campaign} chat={chat.id} onDone={() => setMode('read')} />}
@@ -58,9 +77,17 @@ function ChatBody({ chat }: { chat: ChatRep }) {
       ) : (
         mode === 'read' && (
           <p class="actions">
-            <button type="button" onClick={() => (setDraft(chat.message), setMode('edit'))}>
-              Edit
-            </button>
+            {streaming && room && mayWrite && (
+              <button type="button" onClick={() => run(room.cancel(chat.id))}>
+                Stop
+              </button>
+            )}
+            {/* a streaming chat cannot be edited (409 stream_open) */}
+            {!streaming && (
+              <button type="button" onClick={() => (setDraft(chat.message), setMode('edit'))}>
+                Edit
+              </button>
+            )}
             <button type="button" onClick={() => setMode('confirm-delete')}>
               Delete
             </button>
@@ -76,15 +103,15 @@ function ChatBody({ chat }: { chat: ChatRep }) {
 }
 
 /** A chat of the list; renders again only when its chat changed (a room may hold thousands). */
-export class ChatItem extends Component<{ chat: ChatRep }> {
-  shouldComponentUpdate(next: { chat: ChatRep }): boolean {
-    return next.chat !== this.props.chat;
+export class ChatItem extends Component<Props> {
+  shouldComponentUpdate(next: Props): boolean {
+    return next.chat !== this.props.chat || next.room !== this.props.room;
   }
   render() {
-    const { chat } = this.props;
+    const { chat, room } = this.props;
     return (
-      <li class={`chat ${chat.author}`}>
-        <ChatBody chat={chat} />
+      <li class={`chat ${chat.author} ${chat.status}`}>
+        <ChatBody chat={chat} room={room} />
       </li>
     );
   }

@@ -7,7 +7,7 @@ const SAYS: Record<RoomState, string> = {
   closed: 'Offline',
 };
 
-/** Whether the room is following live: the one `status` element of the page. */
+/** Whether the room is following live: the page's connection `status` (WritingStatus is the other one). */
 export function ConnectionStatus({ state }: { state: RoomState }) {
   return (
     <p role="status" class={`connection ${state}`}>

@@ -1,24 +1,27 @@
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
-import type { ChatRep } from '../../client';
+import type { ChatRep, Room } from '../../client';
 import { ChatItem } from './ChatItem';
 
 interface Props {
   chats: readonly ChatRep[];
+  /** The room the chats are in (a streaming chat's Stop). */
+  room?: Room;
   hasOlder: boolean;
   loadingOlder: boolean;
   onLoadOlder(): void;
 }
 
-/** Pixels from the bottom that still count as "at the bottom" (following new chats). */
+/** Pixels from the bottom that still count as "at the bottom" (following new and growing chats). */
 const NEAR = 48;
 
 /**
- * The room's chats, newest at the bottom. It follows new chats while scrolled to the bottom,
- * keeps the reading position when older ones are prepended, and loads older ones when
- * scrolled to the top (or through the button). Only loaded chats are rendered, and the
- * browser skips the layout of those off screen (content-visibility).
+ * The room's chats, newest at the bottom. It follows new chats, and streamed ones as they grow
+ * (each delta is a new `chats`), while scrolled to the bottom; scrolled up, it stays where the
+ * reader is. It keeps the reading position when older ones are prepended, and loads older
+ * ones when scrolled to the top (or through the button). Only loaded chats are rendered, and
+ * the browser skips the layout of those off screen (content-visibility).
  */
-export function MessageList({ chats, hasOlder, loadingOlder, onLoadOlder }: Props) {
+export function MessageList({ chats, room, hasOlder, loadingOlder, onLoadOlder }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const before = useRef({ first: undefined as string | undefined, height: 0 });
@@ -57,7 +60,7 @@ export function MessageList({ chats, hasOlder, loadingOlder, onLoadOlder }: Prop
       <div role="log" aria-label="Messages">
         <ol>
           {chats.map((chat) => (
-            <ChatItem key={chat.id} chat={chat} />
+            <ChatItem key={chat.id} chat={chat} room={room} />
           ))}
         </ol>
       </div>

@@ -9,6 +9,7 @@ import { MessageList } from './MessageList';
 import { Presence } from './Presence';
 import { useLoad } from './useLoad';
 import { useRoom } from './useRoom';
+import { WritingStatus } from './WritingStatus';
 
 type Mode = 'view' | 'edit' | 'confirm-delete' | 'deleted';
 
@@ -77,8 +78,10 @@ export function Room({ id }: { id: string }) {
       {(problem ?? loaded.problem ?? view.problem) && <p role="alert">{problem ?? loaded.problem ?? view.problem}</p>}
       {campaign && view.room && <CampaignDatas campaign={campaign.id} room={view.room} />}
       <Presence room={view.room} />
+      <WritingStatus room={view.room} />
       <MessageList
         chats={view.chats}
+        room={view.room}
         hasOlder={view.hasOlder}
         loadingOlder={view.loadingOlder}
         onLoadOlder={view.loadOlder}

@@ -6,6 +6,8 @@ export interface Console {
   client: ChatClient;
   /** Turns a failure into a sentence; a 401 also asks for a token. */
   report(err: unknown): string;
+  /** Whether to offer writes the token may not make (see `mayWrite`); the server decides. */
+  mayWrite: boolean;
 }
 
 export const ConsoleContext = createContext<Console | undefined>(undefined);

@@ -10,6 +10,23 @@ export function saveToken(token: string | undefined): void {
   else sessionStorage.removeItem(KEY);
 }
 
+/**
+ * Whether the token lets its holder write (its `scope` claim has `write` or `admin`): a hint
+ * of what to offer, never a check, which is the server's. No token (open mode, or none asked
+ * for yet) and a token that is not a readable JWT offer everything and let the server answer.
+ */
+export function mayWrite(token: string | undefined): boolean {
+  if (!token) return true;
+  let claims: { scope?: unknown };
+  try {
+    claims = JSON.parse(atob(token.split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? '')) as typeof claims;
+  } catch {
+    return true;
+  }
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+  return scopes.includes('write') || scopes.includes('admin');
+}
+
 /** The name this tab goes by in presence and typing (open mode), for this tab only too. */
 const NAME_KEY = 'campaign-chat.name';
 
