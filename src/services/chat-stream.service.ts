@@ -180,6 +180,11 @@ export function createChatStreamService({ sql, outsideRequest }: ServiceContext,
   }
 
   return {
+    /** A stream just opened on this instance: its producer's appends will come here first. */
+    opened({ id, campaign, owner }: { id: string; campaign: string; owner: string | null }): void {
+      meta.set(id, { campaign, owner });
+    },
+
     /** Appends the next piece; resolves once it is committed, with the message's length after it. */
     async append(id: string, { seq, text }: AppendInput, p: Principal): Promise<AppendAck> {
       requireProducer(check(meta.get(id) ?? (await load(id)), p), p);

@@ -95,7 +95,10 @@ const missingCampaign = (c: NewChat) => invalidPk('campaign', c.campaign);
 
 const streamOpen = () => new AppError('stream_open', 'This chat is streaming: finish or cancel it before changing it.');
 
-export function createChatService(context: ServiceContext) {
+/** Told of each stream opened here, so its first append needs no lookup. */
+export type StreamOpened = (chat: { id: string; campaign: string; owner: string | null }) => void;
+
+export function createChatService(context: ServiceContext, streamOpened?: StreamOpened) {
   const { sequelize, sql, models, typing, outsideRequest } = context;
   const { Chat, Data } = models;
   /**
@@ -164,6 +167,8 @@ export function createChatService(context: ServiceContext) {
         owner: memberOf(p) ?? null,
       });
       if (member !== undefined) typing?.typing(chat.campaign_id, member, false);
+      if (chat.status === 'streaming')
+        streamOpened?.({ id: chat.id, campaign: chat.campaign_id, owner: memberOf(p) ?? null });
       return freshChat(chat);
     },
 

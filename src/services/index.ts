@@ -10,10 +10,11 @@ import { createDataService } from './data.service';
 export function createServices(db: Database, streams: StreamSettings, typing?: TypingPort) {
   const { sql, sequelize, outsideRequest } = db;
   const context = { sql, sequelize, outsideRequest, models: defineModels(sequelize), typing };
+  const streamService = createChatStreamService(context, streams);
   return {
     campaigns: createCampaignService(context),
-    chats: createChatService(context),
-    streams: createChatStreamService(context, streams),
+    chats: createChatService(context, streamService.opened),
+    streams: streamService,
     datas: createDataService(context),
     chatHistory: createChatHistoryService(db.sql),
   };
