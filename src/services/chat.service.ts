@@ -80,6 +80,20 @@ const INSERT_MANY = `
   )
   SELECT inserted.* FROM v LEFT JOIN inserted ON inserted.id = v.id ORDER BY v.n`;
 
+/** The same for chats written whole, the hot path: no stream rows to make, three arrays fewer. */
+const INSERT_MANY_WHOLE = `
+  WITH v AS (
+    SELECT uuid_generate_v4() AS id, u.campaign_id, u.author, u.message, u.n
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS u (campaign_id, author, message, n)
+  ), inserted AS (
+    INSERT INTO chats (id, campaign_id, author, message)
+    SELECT v.id, v.campaign_id, v.author, v.message FROM v
+    WHERE EXISTS (SELECT 1 FROM campaigns k WHERE k.id = v.campaign_id)
+    ORDER BY v.n
+    RETURNING ${RETURNED}
+  )
+  SELECT inserted.* FROM v LEFT JOIN inserted ON inserted.id = v.id ORDER BY v.n`;
+
 const INSERT_ONE = `INSERT INTO chats (campaign_id, author, message) VALUES ($1, $2, $3) RETURNING ${RETURNED}`;
 
 interface NewChat {
@@ -121,14 +135,15 @@ export function createChatService(context: ServiceContext, streamOpened?: Stream
   }
 
   async function insertMany(items: NewChat[]): Promise<(ChatRow | Error)[]> {
-    const rows = await sql<ChatRow | { id: null }>(INSERT_MANY, [
-      items.map((c) => c.campaign),
-      items.map((c) => c.author),
-      items.map((c) => c.message),
-      items.map((c) => c.status),
-      items.map((c) => c.owner),
-      items.map((c) => c.message.length),
-    ]);
+    const whole = [items.map((c) => c.campaign), items.map((c) => c.author), items.map((c) => c.message)];
+    const rows = items.every((c) => c.status === 'complete')
+      ? await sql<ChatRow | { id: null }>(INSERT_MANY_WHOLE, whole)
+      : await sql<ChatRow | { id: null }>(INSERT_MANY, [
+          ...whole,
+          items.map((c) => c.status),
+          items.map((c) => c.owner),
+          items.map((c) => c.message.length),
+        ]);
     return rows.map((row, i) => (row.id === null ? missingCampaign(items[i]) : (row as ChatRow)));
   }
 
