@@ -124,7 +124,8 @@ module.exports = {
       -- deadlock; each append is then judged against its stream as the batch left it:
       -- 'ok' (the next seq, or a repeat of an applied one with the same text), 'out_of_order'
       -- (r_seq: the expected seq), 'too_large' (past p_max units), 'stream_closed' (r_status:
-      -- the chat's status) or 'not_found'. Each stream's row is updated once, at the end.
+      -- the chat's status) or 'not_found'. Each stream's row is updated once, at the end (a
+      -- repeat too: it keeps the stream from being idle, and adds no delta).
       CREATE FUNCTION chat_stream_append(p_chat uuid[], p_seq int[], p_text text[], p_len int[], p_max int)
       RETURNS TABLE (r_n int, r_outcome text, r_seq int, r_length int, r_status text)
       LANGUAGE plpgsql AS $$
@@ -134,8 +135,8 @@ module.exports = {
         s_open boolean := false;
         s_seq int;
         s_len int;
-        s_start int;
         s_status text;
+        s_fed boolean;
         done_offset int;
       BEGIN
         PERFORM 1 FROM chat_streams s WHERE s.chat_id = ANY (p_chat) ORDER BY s.chat_id FOR UPDATE;
@@ -145,13 +146,13 @@ module.exports = {
           ORDER BY u.chat, u.n
         LOOP
           IF cur IS DISTINCT FROM a.chat THEN
-            IF s_open AND s_seq > s_start THEN
+            IF s_open AND s_fed THEN
               UPDATE chat_streams SET seq = s_seq, length = s_len, appended_at = now() WHERE chat_id = cur;
             END IF;
             cur := a.chat;
+            s_fed := false;
             SELECT s.seq, s.length INTO s_seq, s_len FROM chat_streams s WHERE s.chat_id = cur;
             s_open := FOUND;
-            s_start := s_seq;
             s_status := 'streaming';
             IF NOT s_open THEN
               SELECT c.status INTO s_status FROM chats c WHERE c.id = cur;
@@ -170,6 +171,7 @@ module.exports = {
               INSERT INTO chat_pieces (chat_id, seq, "offset", text) VALUES (cur, a.seq, s_len, a.text);
               s_seq := a.seq;
               s_len := s_len + a.len;
+              s_fed := true;
               r_outcome := 'ok';
               r_seq := s_seq;
               r_length := s_len;
@@ -181,6 +183,8 @@ module.exports = {
               WHERE p.chat_id = cur AND p.seq = a.seq AND p.text = a.text;
             END IF;
             IF done_offset IS NOT NULL THEN
+              -- a producer resending what it was not told of is alive: the stream is not idle
+              s_fed := true;
               r_outcome := 'ok';
               r_seq := a.seq;
               r_length := done_offset + a.len;
@@ -191,7 +195,7 @@ module.exports = {
           END IF;
           RETURN NEXT;
         END LOOP;
-        IF s_open AND s_seq > s_start THEN
+        IF s_open AND s_fed THEN
           UPDATE chat_streams SET seq = s_seq, length = s_len, appended_at = now() WHERE chat_id = cur;
         END IF;
       END $$;

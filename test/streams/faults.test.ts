@@ -87,6 +87,21 @@ describe('streams through failures, on a shared database', () => {
     expectExact(watcher, chat.id, 'last words', 'failed');
   });
 
+  it('a producer resending what it was not told of is alive: repeats keep the stream from going idle', async () => {
+    const campaign = await createCampaign(survivor);
+    const producer = (await open(survivor)).socket;
+    const chat = await openStream(producer, campaign.id);
+    await produce(() => producer, chat.id, ['once']);
+    // longer than the idle timeout, with nothing but repeats of seq 1
+    for (const until = Date.now() + 2_500; Date.now() < until; await sleep(300)) {
+      expect(await appendOver(producer, chat.id, 1, 'once')).toMatchObject({ ok: true, seq: 1, length: 4 });
+    }
+    expect((await api(survivor).get(`/api/chats/${chat.id}/`)).body).toMatchObject({
+      message: 'once',
+      status: 'streaming',
+    });
+  });
+
   it('a producer that just stops is failed too, and one open longer than the longest duration', async () => {
     const campaign = await createCampaign(survivor);
     const producer = (await open(survivor)).socket;
