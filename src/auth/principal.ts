@@ -16,6 +16,9 @@ export interface Principal {
 /** Development without token settings: everything is allowed. */
 export const OPEN_PRINCIPAL: Principal = { sub: 'anonymous', scopes: new Set(SCOPES), campaigns: '*' };
 
+/** The token's subject; open mode has none (its principal is everyone's). */
+export const subjectOf = (p: Principal): string | undefined => (p === OPEN_PRINCIPAL ? undefined : p.sub);
+
 /** admin ⊇ write ⊇ read. */
 export function allows(p: Principal, scope: Scope): boolean {
   if (p.scopes.has('admin')) return true;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { OPEN_PRINCIPAL, requireScope, sees, type Principal } from '../auth/principal';
+import { requireScope, sees, subjectOf, type Principal } from '../auth/principal';
 import { AppError, NotFoundError, streamError } from '../errors';
 import type { AppendAck, ChatRep, ChatStatus } from '../protocol';
 import type { AppendInput } from '../schemas/chat.schemas';
@@ -68,8 +68,6 @@ function outcomeError(o: Outcome, append: Append, maxLength: number): Error | un
       return new NotFoundError();
   }
 }
-
-const ownerOf = (p: Principal): string | null => (p === OPEN_PRINCIPAL ? null : p.sub);
 
 export type ChatStreamService = ReturnType<typeof createChatStreamService>;
 
@@ -143,7 +141,7 @@ export function createChatStreamService({ sql, outsideRequest }: ServiceContext,
 
   /** Appends and finishes are the producer's: with tokens, the subject that started the stream. */
   function requireProducer(stream: StreamMeta, p: Principal): void {
-    if (stream.owner !== null && stream.owner !== ownerOf(p)) {
+    if (stream.owner !== null && stream.owner !== (subjectOf(p) ?? null)) {
       throw new AppError('forbidden', 'Only the producer that started this stream may write to it.');
     }
   }

@@ -1,9 +1,9 @@
 import {
-  OPEN_PRINCIPAL,
   readable,
   requireScope,
   requireVisibleTarget,
   sees,
+  subjectOf,
   visibleCampaigns,
   type Principal,
 } from '../auth/principal';
@@ -46,9 +46,6 @@ const freshChat = (c: ChatRow): ChatRep => ({
   created_at: c.created_at,
   datas: [],
 });
-
-/** With a token the member is its subject; open mode has no member name behind a REST call. */
-const memberOf = (p: Principal): string | undefined => (p === OPEN_PRINCIPAL ? undefined : p.sub);
 
 const columns = ({ campaign, status: _, ...rest }: ChatInput) => ({
   ...rest,
@@ -170,8 +167,11 @@ export function createChatService(context: ServiceContext, streamOpened?: Stream
 
     get: (id: string, p: Principal) => readable(p) && getOne(sql, CHAT_LIST, id, visibleCampaigns(p)),
 
-    /** Writing a chat ends its author's typing in that room (`member`: who wrote it, if known). */
-    async create(input: ChatInput, p: Principal, member = memberOf(p)): Promise<ChatRep> {
+    /**
+     * Writing a chat ends its author's typing in that room (`member`: who wrote it, if known;
+     * with a token its subject, while open mode has no member name behind a REST call).
+     */
+    async create(input: ChatInput, p: Principal, member = subjectOf(p)): Promise<ChatRep> {
       requireVisibleTarget(p, 'campaign', input.campaign as string);
       requireScope(p, 'write');
       const chat = await insertChat({
@@ -179,11 +179,11 @@ export function createChatService(context: ServiceContext, streamOpened?: Stream
         author: input.author as string,
         message: input.message as string,
         status: input.status ?? 'complete',
-        owner: memberOf(p) ?? null,
+        owner: subjectOf(p) ?? null,
       });
       if (member !== undefined) typing?.typing(chat.campaign_id, member, false);
       if (chat.status === 'streaming')
-        streamOpened?.({ id: chat.id, campaign: chat.campaign_id, owner: memberOf(p) ?? null });
+        streamOpened?.({ id: chat.id, campaign: chat.campaign_id, owner: subjectOf(p) ?? null });
       return freshChat(chat);
     },
 
