@@ -15,7 +15,7 @@
  * Env: DURATION (10s), N_CHATS (300000), ABUSIVE_CONNS (32). DATABASE_URL runs against that
  * database instead of a throwaway one; it must be EMPTY and its user may set
  * session_replication_role (the seed skips triggers and foreign-key checks for speed).
- * DB_POOL_MAX and STATEMENT_TIMEOUT_MS are left at their defaults (10, 5000 ms) unless set.
+ * DB_POOL_MAX and STATEMENT_TIMEOUT_MS are left at their defaults (8, 5000 ms) unless set.
  * Results: bench-results/fairness-<timestamp>.json
  */
 import { fork, spawn } from 'node:child_process';
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     chats: N_CHATS,
     abusiveConnections: ABUSIVE_CONNS,
     capDefault: CAP_DEFAULT,
-    dbPoolMax: Number(process.env.DB_POOL_MAX ?? 10),
+    dbPoolMax: Number(process.env.DB_POOL_MAX ?? 8),
     statementTimeoutMs: Number(process.env.STATEMENT_TIMEOUT_MS ?? 5000),
     node: process.version,
   };

@@ -138,11 +138,13 @@ function createFeed(config: Config, db: Database, metrics: Metrics | undefined, 
   });
 }
 
-/** Deliveries run on connections of their own, so a slow receiver holds back no room. */
+/** Webhook work has connections of its own (a fixed few), so a slow receiver holds back no room. */
 function createWebhooks(config: Config, feed: Feed, logger: Logger, onError: OnError): Webhooks | undefined {
   if (!config.webhooks.enabled) return undefined;
   return new Webhooks({
-    url: directUrl(config),
+    url: config.databaseUrl as string,
+    listenUrl: directUrl(config),
+    session: config.databasePoolMode === 'session',
     settings: config.webhooks,
     statementTimeoutMs: config.feedStatementTimeoutMs,
     logger,

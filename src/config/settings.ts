@@ -28,7 +28,7 @@ export const SETTINGS = {
   embeddedPgDir: setting('EMBEDDED_PG_DIR', '.data/postgres', Joi.string(), 'Data directory of the embedded Postgres'),
   embeddedPgPort: setting('EMBEDDED_PG_PORT', 54329, int(1, 65535), 'Port of the embedded Postgres (loopback)'),
   migrateOnStart: setting('MIGRATE_ON_START', true, Joi.boolean(), 'Apply pending migrations at start'),
-  dbPoolMax: setting('DB_POOL_MAX', 10, int(1, 1000), 'Connections for API queries'),
+  dbPoolMax: setting('DB_POOL_MAX', 8, int(1, 1000), 'Connections for API queries'),
   bodyLimit: setting('BODY_LIMIT', '1mb', byteSize, 'Largest request body'),
   trustProxy: setting('TRUST_PROXY', false, proxyHops, "Express's `trust proxy`"),
   shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', 10_000, int(0), 'How long SIGTERM waits for in-flight requests'),

@@ -32,7 +32,10 @@ export function createOrm(url: string, opts: OrmOptions): Sequelize {
     pool: { max: Math.max(2, Math.ceil(opts.poolMax / 2)), min: 0, idle: 10_000, acquire: opts.statementTimeoutMs },
     timezone: '+00:00',
     // Postgres's own deadline, a second later, where a session can carry the setting
-    dialectOptions: opts.session ? { statement_timeout: opts.statementTimeoutMs + 1_000 } : {},
+    dialectOptions: {
+      application_name: 'chat-orm',
+      ...(opts.session && { statement_timeout: opts.statementTimeoutMs + 1_000 }),
+    },
   });
   const watches = new WeakMap<object, Watch>();
   sequelize.addHook('beforeQuery', (_options, query) => {

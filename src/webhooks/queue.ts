@@ -19,24 +19,77 @@ export const ADD_DELIVER_JOBS = (rows: string) =>
      NULL::timestamptz, 25::smallint, ${jobKeySql('r.endpoint_id::text', 'r.event_id::text')}, NULL::smallint, NULL::text[]
    )::graphile_worker.job_spec FROM ${rows} r))`;
 
-/**
- * The webhook side's own connections, on the direct (session) URL: the job runner keeps one
- * for its LISTEN, the rest serve job bookkeeping, dispatch and delivery records, so webhook
- * work never waits for (or holds) API or feed connections.
- */
-export function createWebhookPool(url: string, concurrency: number): Pool {
-  const pool = new Pool({
-    connectionString: url,
-    max: concurrency + 3,
-    idleTimeoutMillis: 10_000,
-    keepAlive: true,
-    application_name: 'chat-webhooks',
-  });
+/** Connections webhook work shares (dispatch, job bookkeeping, delivery records), whatever the concurrency. */
+export const WEBHOOK_POOL_MAX = 2;
+
+export interface WebhookPoolOptions {
+  /** The database URL (a transaction pooler's, when behind one). */
+  url: string;
+  /** A direct (session) URL, for the job runner's LISTEN. */
+  listenUrl: string;
+  /** Deadline of a statement, set on the session where the URL is direct. */
+  statementTimeoutMs: number;
+  session: boolean;
+}
+
+const quiet = (pool: Pool) => {
   // an idle client losing its server must not crash the process (the runner checks for both)
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
+};
+
+export interface WebhookPools {
+  /** WEBHOOK_POOL_MAX connections on the database URL, for everything but the runner's LISTEN. */
+  work: Pool;
+  /** The pool the job runner is given: `work`, but its LISTEN goes to a direct session of its own. */
+  runner: Pool;
+  close(): Promise<void>;
 }
+
+/**
+ * The webhook side's connections. A delivery holds none while it waits on its receiver, so
+ * the connections an instance opens do not grow with WEBHOOK_CONCURRENCY: webhook work
+ * shares WEBHOOK_POOL_MAX of them, on a transaction pooler when there is one. graphile-worker
+ * takes one pool, and connects with a callback for one thing only, the session it LISTENs on
+ * (pg-pool's own `query` connects that way too, which is why the runner gets a view of the
+ * pool rather than a subclass): that one goes to a direct connection, which a pooler could
+ * not keep.
+ */
+export function createWebhookPools({ url, listenUrl, statementTimeoutMs, session }: WebhookPoolOptions): WebhookPools {
+  const work = quiet(
+    new Pool({
+      connectionString: url,
+      max: WEBHOOK_POOL_MAX,
+      idleTimeoutMillis: 10_000,
+      keepAlive: true,
+      application_name: 'chat-webhooks',
+      ...(session && { statement_timeout: statementTimeoutMs + 1_000 }),
+    }),
+  );
+  const listen = quiet(
+    new Pool({ connectionString: listenUrl, max: 1, keepAlive: true, application_name: 'chat-webhooks-listen' }),
+  );
+  const connect = (callback?: ConnectCallback) => (callback ? listen.connect(callback) : work.connect());
+  const runner = new Proxy(work, {
+    get(target, prop) {
+      if (prop === 'connect') return connect;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    work,
+    runner,
+    close: async () => void (await Promise.all([work.end(), listen.end()])),
+  };
+}
+
+type ConnectCallback = (
+  err: Error | undefined,
+  client: PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
 
 const sqlOf =
   (client: PoolClient): Sql =>

@@ -5,11 +5,14 @@ import type { WebhookSettings } from '../config';
 import { createChores } from './chores';
 import { deliverTask } from './deliver.task';
 import { Dispatcher } from './dispatcher';
-import { CHORES_TASK, createWebhookPool, DELIVER_TASK, poolSql } from './queue';
+import { CHORES_TASK, createWebhookPools, DELIVER_TASK, poolSql, type WebhookPools } from './queue';
 
 export interface WebhooksOptions {
-  /** A direct (session) connection: the job runner LISTENs for new jobs. */
+  /** The database URL: a transaction pooler's when behind one (then `session` is false). */
   url: string;
+  /** A direct (session) connection: the job runner LISTENs for new jobs. */
+  listenUrl: string;
+  session: boolean;
   settings: WebhookSettings;
   /** Deadline of the dispatch and bookkeeping statements. */
   statementTimeoutMs: number;
@@ -34,7 +37,7 @@ const workerLogger = (logger: Logger) =>
 export class Webhooks {
   readonly dispatcher: Dispatcher;
   readonly chores: ReturnType<typeof createChores>;
-  private readonly pool;
+  private readonly pools: WebhookPools;
   private runner?: Runner;
   /** The id the runner's workers lock jobs with. */
   private workerPoolId?: string;
@@ -42,9 +45,18 @@ export class Webhooks {
   private stopping?: Promise<void>;
 
   constructor(private readonly opts: WebhooksOptions) {
-    this.pool = createWebhookPool(opts.url, opts.settings.concurrency);
-    this.dispatcher = new Dispatcher({ pool: this.pool, timeoutMs: opts.statementTimeoutMs, onError: opts.onError });
-    this.chores = createChores(poolSql(this.pool), {
+    this.pools = createWebhookPools({
+      url: opts.url,
+      listenUrl: opts.listenUrl,
+      statementTimeoutMs: opts.statementTimeoutMs,
+      session: opts.session,
+    });
+    this.dispatcher = new Dispatcher({
+      pool: this.pools.work,
+      timeoutMs: opts.statementTimeoutMs,
+      onError: opts.onError,
+    });
+    this.chores = createChores(poolSql(this.pools.work), {
       // an attempt lasts at most its timeout; three of them and some slack is certainly a dead worker
       staleLockMs: opts.settings.timeoutMs * 3 + 5_000,
       logRetentionHours: opts.settings.logRetentionHours,
@@ -55,7 +67,7 @@ export class Webhooks {
     if (this.started) return;
     this.started = true;
     const deliver = deliverTask({
-      pool: this.pool,
+      pool: this.pools.work,
       settings: this.opts.settings,
       statementTimeoutMs: this.opts.statementTimeoutMs,
     });
@@ -63,7 +75,8 @@ export class Webhooks {
     events.on('pool:create', ({ workerPool }) => (this.workerPoolId = workerPool.id));
     this.runner = await run({
       events,
-      pgPool: this.pool,
+      pgPool: this.pools.runner,
+      noPreparedStatements: !this.opts.session,
       concurrency: this.opts.settings.concurrency,
       pollInterval: this.opts.settings.pollIntervalMs,
       noHandleSignals: true,
@@ -111,7 +124,7 @@ export class Webhooks {
    */
   private async releaseLocks(): Promise<void> {
     if (!this.workerPoolId) return;
-    await this.pool.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [[this.workerPoolId]]);
+    await this.pools.work.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [[this.workerPoolId]]);
   }
 
   /** Finishes (or, after a few seconds, aborts and reschedules) the deliveries in flight, then closes. */
@@ -120,7 +133,7 @@ export class Webhooks {
       await this.dispatcher.stop();
       await this.runner?.stop().catch((err) => this.opts.onError(err, 'stopping the webhook runner'));
       await this.releaseLocks().catch((err) => this.opts.onError(err, 'releasing webhook jobs'));
-      await this.pool.end();
+      await this.pools.close();
     })());
   }
 }

@@ -26,7 +26,24 @@ export function pgbouncerSettings(server: URL, port: number, poolMode: string, d
     `pool_mode = ${poolMode}`,
     `default_pool_size = ${defaultPoolSize}`,
     'max_client_conn = 1000',
+    // SHOW SERVERS on its console tells its server connections from the direct ones
+    `stats_users = ${server.username}`,
   ];
+}
+
+/** The Postgres backends (pids) the pooler holds now, to `database` or to any. */
+export async function pooledBackendPids(url: string, database?: string): Promise<Set<number>> {
+  const console = new URL(url);
+  console.pathname = '/pgbouncer';
+  const client = new Client({ connectionString: console.href });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ database: string; remote_pid: string }>('SHOW SERVERS');
+    return new Set(rows.filter((r) => !database || r.database === database).map((r) => Number(r.remote_pid)));
+  } finally {
+    await client.end();
+  }
 }
 
 /** Its arguments: it refuses to run as root, so there it drops to the postgres user. */

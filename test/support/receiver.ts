@@ -17,8 +17,8 @@ export interface Hit {
   at: number;
 }
 
-/** What the receiver answers a hit with: a status, or 'hang' to never answer. */
-export type Answer = (hit: Hit, hits: Hit[]) => number | 'hang';
+/** What the receiver answers a hit with: a status (now or later), or 'hang' to never answer. */
+export type Answer = (hit: Hit, hits: Hit[]) => number | Promise<number> | 'hang';
 
 export interface Receiver {
   url: string;
@@ -45,8 +45,10 @@ export async function startReceiver(answer: Answer = () => 200): Promise<Receive
         hanging.add(res);
         return;
       }
-      if (status >= 200 && status < 300) accepted.set(hit.body.cursor, (accepted.get(hit.body.cursor) ?? 0) + 1);
-      res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status < 300 ? 'ok' : 'not now');
+      void Promise.resolve(status).then((code) => {
+        if (code >= 200 && code < 300) accepted.set(hit.body.cursor, (accepted.get(hit.body.cursor) ?? 0) + 1);
+        res.writeHead(code, { 'Content-Type': 'text/plain' }).end(code < 300 ? 'ok' : 'not now');
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -87,7 +87,7 @@ describe('the derived config', () => {
       embeddedPgDir: '.data/postgres',
       embeddedPgPort: 54329,
       migrateOnStart: true,
-      dbPoolMax: 10,
+      dbPoolMax: 8,
       bodyLimit: '1mb',
       trustProxy: false,
       shutdownTimeoutMs: 10000,
