@@ -137,11 +137,12 @@ export class SubscriberProcess {
       const onMessage = (msg: FromChild) => {
         if (msg.type === 'failed') fail(this.failure ?? new Error(msg.message));
         if (msg.type !== type) return;
-        this.proc.off('message', onMessage);
+        this.proc.off('message', onMessage).off('exit', onExit);
         done(msg);
       };
-      this.proc.on('message', onMessage);
-      this.proc.once('exit', (code) => fail(new Error(`subscriber process exited (${code}) while awaiting ${type}`)));
+      const onExit = (code: number | null) =>
+        fail(new Error(`subscriber process exited (${code}) while awaiting ${type}`));
+      this.proc.on('message', onMessage).once('exit', onExit);
     });
   }
 }

@@ -4,8 +4,11 @@ import { post } from './bare-server';
 import { sleep } from './processes';
 import { monotonicMs } from './subscribers';
 
-/** One chat to send: when (ms after the start), to which room, busy or quiet, how many subscribers it reaches. */
-export type Send = { due: number; campaign: string; kind: 'b' | 'q'; subscribers: number };
+/**
+ * One chat to send: when (ms after the start), to which room, busy or quiet, how many
+ * subscribers it reaches, and to which server (the writer's own URL unless given).
+ */
+export type Send = { due: number; campaign: string; kind: 'b' | 'q'; subscribers: number; url?: string };
 
 /** Sends on schedule without awaiting responses, so a slow response delays nothing. */
 export async function writeOnSchedule(url: string, sends: Send[]) {
@@ -16,10 +19,10 @@ export async function writeOnSchedule(url: string, sends: Send[]) {
   const t0 = performance.now();
   for (let seq = 0; seq < sends.length;) {
     for (const now = performance.now(); seq < sends.length && t0 + sends[seq].due <= now; seq++) {
-      const { campaign, kind, subscribers, due } = sends[seq];
+      const { campaign, kind, subscribers, due, url: to = url } = sends[seq];
       tally.maxLag = Math.max(tally.maxLag, now - t0 - due);
       const [sentAt, message] = [performance.now(), `${kind} ${seq} ${monotonicMs().toFixed(3)}`];
-      const req = post(agent, `${url}/api/chats/`, { campaign, author: 'human', message }).then(
+      const req = post(agent, `${to}/api/chats/`, { campaign, author: 'human', message }).then(
         ({ status, text }) => {
           tally.postMs.push(performance.now() - sentAt);
           if (status !== 201) return failed(`${status} ${text}`);

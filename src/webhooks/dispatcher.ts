@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { EVENTS_CHANNEL } from '../postgres/channels';
 import type { Sql } from '../postgres/database';
 import { createEventStore, type ChangeEvent, type EventRow } from '../pubsub/event.store';
 import { ADD_DELIVER_JOBS, transaction } from './queue';
@@ -55,8 +56,12 @@ export interface DispatcherOptions {
  * Follows the events log for webhooks. Each pass runs in one transaction holding the
  * webhook_dispatch row: it reads the next events after the position, records a delivery
  * and enqueues its job for every active endpoint that wants the event, and moves the
- * position. Instances that pass at once queue on the row, and each finds only what the
- * previous one left, so an event is enqueued once per endpoint whatever the instance count.
+ * position, so an event is enqueued once per endpoint whatever the instance count.
+ * Every instance is poked by every commit, but one pass at a time serves the cluster: an
+ * instance that finds the row held skips (SKIP LOCKED) instead of queueing behind it, since
+ * the holder got the same notification and passes again for it. So a commit costs one
+ * dispatch, not one per instance. A holder that stops with such a pass still owed hands it
+ * on with a notification; one that crashes leaves it to the next commit or listener check.
  */
 export class Dispatcher {
   private running?: Promise<void>;
@@ -80,16 +85,17 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.running;
+    if (this.again) {
+      // the others skipped what this one was poked for meanwhile: wake them for it
+      await this.opts.pool
+        .query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, ''])
+        .catch((err: unknown) => this.opts.onError(err, 'handing webhook dispatch over'));
+    }
   }
 
-  /** Dispatches until the log is read to its end; returns the events read (tests, benchmarks). */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.pass();
-      total += n;
-      if (n < (this.opts.batchSize ?? 500)) return total;
-    }
+  /** Dispatches until the log is read to its end, or another instance is at it. */
+  private async drain(): Promise<void> {
+    while ((await this.pass()) >= (this.opts.batchSize ?? 500));
   }
 
   private async loop(): Promise<void> {
@@ -99,12 +105,14 @@ export class Dispatcher {
     } while (this.again && !this.stopped);
   }
 
-  /** One batch; returns how many log rows it consumed. */
+  /** One batch; returns how many log rows it consumed (0 when another instance holds the row). */
   private pass(): Promise<number> {
     return transaction(this.opts.pool, this.opts.timeoutMs, async (sql) => {
-      const [{ position }] = await sql<{ position: string }>(
-        'SELECT position::text AS position FROM webhook_dispatch FOR UPDATE',
+      const [held] = await sql<{ position: string }>(
+        'SELECT position::text AS position FROM webhook_dispatch FOR UPDATE SKIP LOCKED',
       );
+      if (!held) return 0;
+      const { position } = held;
       const store = createEventStore(sql);
       const { prunedUpto, rows } = await store.after(BigInt(position), this.opts.batchSize ?? 500);
       if (prunedUpto > BigInt(position)) {
