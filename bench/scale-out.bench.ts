@@ -131,7 +131,8 @@ async function startInstances(setup: Setup, n: number, shape: Shape): Promise<In
     MIGRATE_ON_START: String(migrate),
     WEBHOOKS: 'true',
     WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOK_CONCURRENCY: String(shape.WEBHOOK_CONCURRENCY),
+    // the baseline's one instance gets the cluster's delivery capacity (up to the setting's cap)
+    WEBHOOK_CONCURRENCY: String(Math.min(100, shape.WEBHOOK_CONCURRENCY * (n === 1 ? shape.N : 1))),
   });
   const one = async (i: number, migrate: boolean) => {
     const port = await freePort();

@@ -21,6 +21,7 @@ import { roomCampaign } from './realtime/room.names';
 import { createRealtimeServer, type RealtimeServer } from './realtime/socket.server';
 import { createServices, type Services } from './services';
 import { createWebhookService } from './webhooks/endpoint.service';
+import { ENDPOINT_ACTIVATED } from './webhooks/dispatcher';
 import { Webhooks } from './webhooks/webhooks';
 
 export interface App {
@@ -171,7 +172,10 @@ function createListener(config: Config, { feed, webhooks, presence, metrics, onE
   return new Listener({
     url: directUrl(config),
     // presence is handled as it arrives, apart from the feed's queue: it never waits for chats
-    channels: { [EVENTS_CHANNEL]: poll, [PRESENCE_CHANNEL]: (payload) => presence.receive(payload) },
+    channels: {
+      [EVENTS_CHANNEL]: (payload) => (payload === ENDPOINT_ACTIVATED ? webhooks?.poke(true) : poll()),
+      [PRESENCE_CHANNEL]: (payload) => presence.receive(payload),
+    },
     checkIntervalMs: config.listenerCheckIntervalMs,
     onCheck: poll,
     onConnect: () => {

@@ -12,7 +12,9 @@ export type Send = { due: number; campaign: string; kind: 'b' | 'q'; subscribers
 
 /** Sends on schedule without awaiting responses, so a slow response delays nothing. */
 export async function writeOnSchedule(url: string, sends: Send[]) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // idle sockets are dropped here before the server's 5 s keep-alive timeout drops them, or a
+  // request sent just as the server closes one fails with "socket hang up"
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 4_000 });
   const tally = { ok: 0, failed: 0, expected: 0, maxLag: 0, postMs: [] as number[], firstFailure: '' };
   const failed = (why: string) => void (tally.failed++, (tally.firstFailure ||= why));
   const inFlight: Promise<void>[] = [];

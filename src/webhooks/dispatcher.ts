@@ -45,6 +45,12 @@ const INSERT_DELIVERIES = `
   )
   SELECT count(*)::int AS n FROM ${ADD_DELIVER_JOBS('d')} j`;
 
+/** The events channel's payload that says an endpoint was switched on (endpoint.service.ts). */
+export const ENDPOINT_ACTIVATED = 'endpoint activated';
+
+/** How long "no endpoint is active" is believed before it is asked again (or an endpoint is switched on). */
+const QUIET_RECHECK_MS = 1_000;
+
 export interface DispatcherOptions {
   pool: Pool;
   timeoutMs: number;
@@ -67,12 +73,18 @@ export class Dispatcher {
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private quietUntil = 0;
+  private recheck?: NodeJS.Timeout;
 
   constructor(private readonly opts: DispatcherOptions) {}
 
-  /** New events may be committed: dispatch them (folded into at most one pass after the current). */
-  poke(): void {
+  /**
+   * New events may be committed: dispatch them (folded into at most one pass after the
+   * current). `activated`: an endpoint was switched on, so "none is active" is no longer believed.
+   */
+  poke(activated = false): void {
     if (this.stopped) return;
+    if (activated) this.quietUntil = 0;
     if (this.running) {
       this.again = true;
       return;
@@ -84,6 +96,7 @@ export class Dispatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.recheck);
     await this.running;
     if (this.again) {
       // the others skipped what this one was poked for meanwhile: wake them for it
@@ -101,8 +114,28 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     do {
       this.again = false;
-      await this.drain();
+      if (await this.anyEndpoint()) await this.drain();
     } while (this.again && !this.stopped);
+  }
+
+  /**
+   * Whether any endpoint is active: without one a pass has nothing to do, so none is run and
+   * the position stays (the first endpoint moves it to the log's head: endpoint.service.ts).
+   * "None" is believed for QUIET_RECHECK_MS or until an endpoint is switched on anywhere, so
+   * a commit costs nothing here.
+   */
+  private async anyEndpoint(): Promise<boolean> {
+    const wait = this.quietUntil - Date.now();
+    if (wait > 0) {
+      // poked meanwhile: look again once the belief expires, in case an endpoint came
+      this.recheck ??= setTimeout(() => ((this.recheck = undefined), this.poke()), wait);
+      return false;
+    }
+    const { rows } = await this.opts.pool.query<{ any: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE active) AS any',
+    );
+    if (!rows[0].any) this.quietUntil = Date.now() + QUIET_RECHECK_MS;
+    return rows[0].any;
   }
 
   /** One batch; returns how many log rows it consumed (0 when another instance holds the row). */

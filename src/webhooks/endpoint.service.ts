@@ -4,6 +4,8 @@ import { AppError, invalidPk, NotFoundError, ValidationError } from '../errors';
 import type { WebhookInput } from '../schemas/webhook.schemas';
 import { refusalOf } from '../webhooks/address.guard';
 import { ADD_DELIVER_JOB, jobKeySql } from '../webhooks/queue';
+import { EVENTS_CHANNEL } from '../postgres/channels';
+import { ENDPOINT_ACTIVATED } from './dispatcher';
 import { newSecret } from '../webhooks/signature';
 import { getOne, listPage, type ListParams, type ListSpec } from '../services/list';
 import { isoUtc } from '../services/representation.sql';
@@ -60,6 +62,19 @@ const withSecret = (json: string, secret: string) => JSON.stringify({ ...JSON.pa
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
 
+/**
+ * With no active endpoint the dispatcher stands still (src/webhooks/dispatcher.ts); the
+ * statement that activates the first one moves its position to the log's head, so an endpoint
+ * gets what is committed after it, never a backlog from before it existed.
+ */
+/** Tells every instance's dispatcher, which may believe none is active (after the commit, so it finds this one). */
+const wake = (sql: Sql) => sql('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, ENDPOINT_ACTIVATED]);
+
+const fromTheHead = (activates: string) => `head AS (
+  UPDATE webhook_dispatch SET position = greatest(position, (SELECT coalesce(max(id), 0) FROM events))
+  WHERE ${activates} AND NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE active)
+)`;
+
 export function createWebhookService(sql: Sql, opts: { allowPrivate: boolean }) {
   async function check(input: WebhookInput): Promise<void> {
     const fields: Record<string, string[]> = {};
@@ -96,10 +111,12 @@ export function createWebhookService(sql: Sql, opts: { allowPrivate: boolean }) 
       await check(input);
       const secret = newSecret();
       const [row] = await sql<{ j: string }>(
-        `INSERT INTO webhook_endpoints AS w (url, campaign_id, events, active, secret) VALUES ($1, $2, $3, $4, $5)
+        `WITH ${fromTheHead('$4')}
+         INSERT INTO webhook_endpoints AS w (url, campaign_id, events, active, secret) VALUES ($1, $2, $3, $4, $5)
          RETURNING ${endpointJson('w')}::text AS j`,
         [input.url, input.campaign ?? null, input.events, input.active ?? true, secret],
       );
+      if (input.active ?? true) await wake(sql);
       return withSecret(row.j, secret);
     },
 
@@ -107,7 +124,8 @@ export function createWebhookService(sql: Sql, opts: { allowPrivate: boolean }) 
       requireWebhookAdmin(p);
       await check(input);
       const [row] = await sql<{ j: string }>(
-        `UPDATE webhook_endpoints w SET
+        `WITH ${fromTheHead('coalesce($6, false)')}
+         UPDATE webhook_endpoints w SET
            url = coalesce($2, w.url),
            campaign_id = CASE WHEN $3 THEN $4::uuid ELSE w.campaign_id END,
            events = coalesce($5, w.events),
@@ -128,6 +146,7 @@ export function createWebhookService(sql: Sql, opts: { allowPrivate: boolean }) 
         ],
       );
       if (!row) throw new NotFoundError();
+      if (input.active) await wake(sql);
       return row.j;
     },
 

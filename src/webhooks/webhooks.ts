@@ -103,9 +103,9 @@ export class Webhooks {
     this.poke();
   }
 
-  /** The events log may have grown: dispatch what is new. */
-  poke(): void {
-    if (this.runner && !this.stopping) this.dispatcher.poke();
+  /** The events log may have grown (or an endpoint was switched on): dispatch what is new. */
+  poke(activated = false): void {
+    if (this.runner && !this.stopping) this.dispatcher.poke(activated);
   }
 
   /**
