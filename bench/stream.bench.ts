@@ -11,9 +11,11 @@
  *
  * Two fresh instances of `node dist/main.js` (rebuilt first; BUILD=0 skips it) on one Postgres
  * (embedded in a temp dir, fsync on, unless DATABASE_URL). Three phases, one after another, each
- * on fresh campaigns (one per stream) and fresh sockets, all in this process (one clock); the
- * instances and the bare servers first run an unreported stream phase of WARMUP_S s (default 2;
- * 0: none), so that their first streams (connection pools, JIT) are not what is measured:
+ * on fresh campaigns (one per stream) and fresh sockets. The producers are in this process, the
+ * subscribers in CLIENTS (default 2) forked ones that serve every phase, so that no one process
+ * both sends and receives it all; send and arrival times are on the machine-wide monotonic clock.
+ * The instances and the bare servers first run an unreported stream phase of WARMUP_S s
+ * (default 2; 0: none), so that their first streams (connection pools, JIT) are not measured:
  *  1. stream: STREAMS producers (stream i's socket on instance i % 2) each open a streamed chat
  *     (`chat:create`, status streaming), then append a ~4-character piece RATE times a second
  *     for T s, pipelined (sent on schedule, acks not awaited), then finish it. SUBS subscribers
@@ -44,7 +46,7 @@
  * Columns: sendLag = how far the producers' schedule fell behind (high: this process is
  * saturated, as is benchElu near 1); uncovered = pieces that reached a subscriber only in the
  * final chat:updated, never in a delta; cpuS = CPU seconds of instance a / b / this process
- * (and pgCpuS, Postgres) over the phase. Below the table, each phase's p99 of the pieces sent
+ * (subsCpuS: each subscriber process; pgCpuS: Postgres) over the phase. Below the table, each phase's p99 of the pieces sent
  * in each tenth of T (a slow start shows there), then the ratios and verdicts. Results also go to bench-results/stream-<timestamp>.json.
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -58,8 +60,10 @@ import { Client } from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ChatRep, ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/protocol';
 import { bareServer, post } from './support/bare-server';
+import { monotonicMs } from './support/subscribers';
 import {
   cpuBusy,
+  cpuSeconds,
   freePort,
   postgresCpu,
   processGroup,
@@ -75,6 +79,8 @@ type Mode = 'stream' | 'whole' | 'bare';
 const ROOT = resolve(__dirname, '..');
 const knob = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const [T, STREAMS, RATE, SUBS] = [knob('T', 30), knob('STREAMS', 100), knob('RATE', 20), knob('SUBS', 3)];
+/** Processes the subscribers live in (the producers stay in this one). */
+const CLIENTS = knob('CLIENTS', 2);
 const [STATS_SETTLE_MS, IDLE_S] = [knob('STATS_SETTLE_MS', 11_000), knob('IDLE_S', 10)];
 const PIECES = RATE * T;
 const ACK_TIMEOUT_MS = 60_000;
@@ -161,16 +167,27 @@ class Stream {
   ) {}
 }
 
-/** What one subscriber holds of one stream. */
-class Subscriber {
+/** What one subscriber ended with (rebuilt in a subscriber process, then reported). */
+interface Subscriber {
   text?: string;
   status?: string;
-  /** The first piece no delta has covered yet. */
-  next = 1;
-  /** Whole chats: the pieces received. */
-  readonly seen = new Set<number>();
-  constructor(readonly socket: RawSocket) {}
+  /** The first piece no delta had covered. */
+  next: number;
+  /** Whole chats: the distinct pieces received. */
+  seen: number;
 }
+
+/** One subscriber as a subscriber process holds it: `arrivals[k]`, when piece k reached it. */
+type Held = Subscriber & { key: number; arrivals: Float64Array };
+type SubscriberSpec = { key: number; url: string; campaign: string };
+type Counts = Record<'events' | 'duplicates' | 'gaps' | 'overlaps' | 'misrouted' | 'disconnects', number>;
+type ToChild = { type: 'open'; mode: Mode; pieces: number; subs: SubscriberSpec[] } | { type: 'report' };
+type FromChild =
+  | { type: 'ready' }
+  | { type: 'opened' }
+  | { type: 'progress'; events: number; done: number }
+  | { type: 'report'; subs: Held[]; counts: Counts }
+  | { type: 'failed'; message: string };
 
 const openSocket = async (url: string): Promise<RawSocket> => {
   const socket: RawSocket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
@@ -178,41 +195,118 @@ const openSocket = async (url: string): Promise<RawSocket> => {
   return socket;
 };
 
-/** A subscriber of the stream's campaign on url, counting and rebuilding what it receives. */
-async function subscribe(url: string, stream: Stream, mode: Mode, tally: Tally): Promise<void> {
-  const socket = await openSocket(url);
-  const sub = new Subscriber(socket);
-  const mine = (campaign: string) => campaign === stream.campaign || (tally.misrouted++, false);
-  const whole = (data: ChatRep) => {
-    const seq = seqOf(data.message);
-    if (sub.seen.has(seq)) return void tally.duplicates++;
-    sub.seen.add(seq);
-    tally.record(performance.now(), stream.sentAt[seq]);
+/**
+ * Runs in a subscriber process: opens the sockets it is given, rebuilds each stream's text
+ * from chat:created, chat:delta and chat:updated (or counts whole chats), and notes when each
+ * piece arrived, on the machine-wide monotonic clock the producers' send times use too.
+ */
+function runSubscribers(): void {
+  const counts: Counts = { events: 0, duplicates: 0, gaps: 0, overlaps: 0, misrouted: 0, disconnects: 0 };
+  const held: Held[] = [];
+  const sockets: RawSocket[] = [];
+  let [mode, pieces]: [Mode, number] = ['stream', 0];
+  const send = (msg: FromChild) => process.send?.(msg);
+  const isDone = (h: Held) => (mode === 'whole' ? h.seen >= pieces : h.status === 'complete');
+
+  const open = async ({ key, url, campaign }: SubscriberSpec) => {
+    const socket = await openSocket(url);
+    sockets.push(socket);
+    const h: Held = { key, next: 1, seen: 0, arrivals: new Float64Array(pieces + 1).fill(NaN) };
+    held.push(h);
+    const mine = (c: string) => c === campaign || (counts.misrouted++, false);
+    const snapshot = ({ campaign: c, data }: { campaign: string; data: ChatRep }) => {
+      const at = monotonicMs();
+      if (!mine(c)) return;
+      counts.events++;
+      if (mode !== 'whole') return void ([h.text, h.status] = [data.message, data.status]);
+      const seq = seqOf(data.message);
+      if (!Number.isNaN(h.arrivals[seq])) return void counts.duplicates++;
+      [h.arrivals[seq], h.seen] = [at, h.seen + 1];
+    };
+    socket.on('chat:created', snapshot);
+    socket.on('chat:updated', snapshot);
+    socket.on('chat:delta', ({ campaign: c, offset, text }) => {
+      const at = monotonicMs();
+      if (!mine(c)) return;
+      counts.events++;
+      const so = h.text ?? '';
+      if (offset + text.length <= so.length) return void counts.duplicates++;
+      if (offset > so.length) return void counts.gaps++;
+      if (offset < so.length) counts.overlaps++;
+      h.text = so.slice(0, offset) + text;
+      const end = offset + text.length;
+      for (; h.next <= pieces && ends[h.next] <= end; h.next++) h.arrivals[h.next] = at;
+    });
+    socket.on('disconnect', (reason) => reason !== 'io client disconnect' && counts.disconnects++);
+    const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', { campaignId: campaign });
+    if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
   };
-  const snapshot = ({ campaign, data }: { campaign: string; data: ChatRep }) => {
-    if (!mine(campaign)) return;
-    tally.events++;
-    if (mode === 'whole') return whole(data);
-    [sub.text, sub.status] = [data.message, data.status];
-  };
-  socket.on('chat:created', snapshot);
-  socket.on('chat:updated', snapshot);
-  socket.on('chat:delta', ({ campaign, offset, text }) => {
-    const at = performance.now();
-    if (!mine(campaign)) return;
-    tally.events++;
-    const held = sub.text ?? '';
-    if (offset + text.length <= held.length) return void tally.duplicates++;
-    if (offset > held.length) return void tally.gaps++;
-    if (offset < held.length) tally.overlaps++;
-    sub.text = held.slice(0, offset) + text;
-    const end = offset + text.length;
-    for (; sub.next <= stream.sent && ends[sub.next] <= end; sub.next++) tally.record(at, stream.sentAt[sub.next]);
+
+  setInterval(() => send({ type: 'progress', events: counts.events, done: held.filter(isDone).length }), 100);
+  process.on('message', (msg: ToChild) => {
+    if (msg.type === 'open') {
+      [mode, pieces] = [msg.mode, msg.pieces];
+      inBatches(msg.subs.length, (i) => open(msg.subs[i])).then(
+        () => send({ type: 'opened' }),
+        (err: Error) => send({ type: 'failed', message: err.message }),
+      );
+    } else {
+      sockets.splice(0).forEach((socket) => socket.disconnect());
+      send({ type: 'report', subs: held.splice(0), counts: { ...counts } });
+      for (const key of Object.keys(counts)) counts[key as keyof Counts] = 0;
+    }
   });
-  socket.on('disconnect', (reason) => reason !== 'io client disconnect' && tally.disconnects++);
-  const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', { campaignId: stream.campaign });
-  if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack.error)}`);
-  stream.subscribers.push(sub);
+  send({ type: 'ready' });
+}
+
+/** The parent's handle on one subscriber process. */
+class SubscriberProcess {
+  events = 0;
+  done = 0;
+  private readonly proc = fork(__filename, ['--subscribers'], { serialization: 'advanced' });
+  private readonly ready = this.next('ready');
+
+  constructor() {
+    this.proc.on('message', (msg: FromChild) => {
+      if (msg.type === 'progress') [this.events, this.done] = [msg.events, msg.done];
+    });
+    this.ready.catch(() => undefined); // awaited by open(); an early exit must not go unhandled
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  async open(mode: Mode, pieces: number, subs: SubscriberSpec[]): Promise<void> {
+    await this.ready;
+    this.proc.send({ type: 'open', mode, pieces, subs } satisfies ToChild);
+    await this.next('opened');
+  }
+
+  /** What it holds; it closes those sockets and is ready for the next phase. */
+  async report(): Promise<Extract<FromChild, { type: 'report' }>> {
+    this.proc.send({ type: 'report' } satisfies ToChild);
+    const report = (await this.next('report')) as Extract<FromChild, { type: 'report' }>;
+    [this.events, this.done] = [0, 0];
+    return report;
+  }
+
+  kill(): void {
+    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+  }
+
+  private next(type: FromChild['type']): Promise<FromChild> {
+    return new Promise((done, fail) => {
+      const onMessage = (msg: FromChild) => {
+        if (msg.type === 'failed') fail(new Error(msg.message));
+        if (msg.type !== type) return;
+        this.proc.off('message', onMessage).off('exit', onExit);
+        done(msg);
+      };
+      const onExit = (code: number | null) => fail(new Error(`subscriber process exited (${code}) awaiting ${type}`));
+      this.proc.on('message', onMessage).once('exit', onExit);
+    });
+  }
 }
 
 /** In batches of 50: fn(0), fn(1), … fn(n - 1). */
@@ -231,7 +325,7 @@ async function createCampaign(instance: Instance, agent: Agent, title: string): 
 }
 
 /** Fresh campaigns (bare servers have none: any id will do), producers and subscribers, streams open. */
-async function prepare(instances: Instance[], mode: Mode, tally: Tally): Promise<Stream[]> {
+async function prepare(instances: Instance[], mode: Mode, pieces: number, children: SubscriberProcess[]) {
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const campaigns = await inBatches(STREAMS, (i) =>
     mode === 'bare' ? Promise.resolve(randomUUID()) : createCampaign(instances[i % 2], agent, `${mode} bench ${i}`),
@@ -242,7 +336,17 @@ async function prepare(instances: Instance[], mode: Mode, tally: Tally): Promise
     async (i) => new Stream(i, campaigns[i], await openSocket(instances[i % 2].url)),
   );
   const pairs = streams.flatMap((s) => Array.from({ length: SUBS }, (_, j) => [s, (s.index + j) % 2] as const));
-  await inBatches(pairs.length, (n) => subscribe(instances[pairs[n][1]].url, pairs[n][0], mode, tally));
+  const specs = pairs.map(([s, at], key) => ({ key, url: instances[at].url, campaign: s.campaign }));
+  // dealt round-robin: each process holds some subscribers of every instance
+  await Promise.all(
+    children.map((c, k) =>
+      c.open(
+        mode,
+        pieces,
+        specs.filter((_, n) => n % children.length === k),
+      ),
+    ),
+  );
   if (mode !== 'whole') {
     await inBatches(STREAMS, async (i) => {
       const s = streams[i];
@@ -252,7 +356,7 @@ async function prepare(instances: Instance[], mode: Mode, tally: Tally): Promise
       s.chatId = ack.data.id;
     });
   }
-  return streams;
+  return { streams, subscriberOf: pairs.map(([s]) => s) };
 }
 
 /**
@@ -261,13 +365,14 @@ async function prepare(instances: Instance[], mode: Mode, tally: Tally): Promise
  */
 async function produce(streams: Stream[], mode: Mode, tally: Tally, pieces: number): Promise<void> {
   const period = 1000 / RATE;
-  const t0 = (tally.t0 = performance.now() + 20);
+  const t0 = performance.now() + 20;
+  tally.t0 = monotonicMs() + 20;
   // send j is piece ⌊j / STREAMS⌋ + 1 of stream j % STREAMS
   const due = (j: number) => t0 + Math.floor(j / STREAMS) * period + ((j % STREAMS) * period) / STREAMS;
   const acks: Promise<void>[] = [];
   const total = pieces * STREAMS;
   const send = (s: Stream, seq: number) => {
-    s.sentAt[seq] = performance.now();
+    s.sentAt[seq] = monotonicMs();
     s.sent = seq;
     const request =
       mode === 'whole'
@@ -310,12 +415,23 @@ async function finish(streams: Stream[], tally: Tally): Promise<void> {
 }
 
 /** Until every subscriber has everything, or nothing new came for QUIET_MS. */
-async function delivered(streams: Stream[], mode: Mode, tally: Tally): Promise<void> {
-  const done = (s: Stream, sub: Subscriber) =>
-    mode === 'whole' ? sub.seen.size >= s.sent : sub.status === 'complete' && sub.text === s.final?.message;
+async function delivered(children: SubscriberProcess[]): Promise<void> {
+  const sum = (key: 'events' | 'done') => children.reduce((n, c) => n + c[key], 0);
   for (let last = -1, quietSince = Date.now(); Date.now() - quietSince < QUIET_MS; await sleep(100)) {
-    if (streams.every((s) => s.subscribers.every((sub) => done(s, sub)))) return;
-    if (tally.events !== last) [last, quietSince] = [tally.events, Date.now()];
+    if (sum('done') >= STREAMS * SUBS) return;
+    if (sum('events') !== last) [last, quietSince] = [sum('events'), Date.now()];
+  }
+}
+
+/** The subscriber processes' reports, into the streams and the tally. */
+async function collect(children: SubscriberProcess[], subscriberOf: Stream[], pieces: number, tally: Tally) {
+  for (const { subs, counts } of await Promise.all(children.map((c) => c.report()))) {
+    for (const [key, n] of Object.entries(counts)) tally[key as keyof Counts] += n;
+    for (const { key, arrivals, ...sub } of subs) {
+      const stream = subscriberOf[key];
+      stream.subscribers.push(sub);
+      for (let k = 1; k <= pieces; k++) if (!Number.isNaN(arrivals[k])) tally.record(arrivals[k], stream.sentAt[k]);
+    }
   }
 }
 
@@ -369,35 +485,37 @@ async function idleCosts(pg: Pg) {
   return costs(pg, before, await pg.read(), IDLE_S);
 }
 
-async function runPhase(mode: Mode, instances: Instance[], pg?: Pg, warmUp = false) {
+/** The subscriber processes serve every phase, the warm-ups included: none is measured cold. */
+async function runPhase(mode: Mode, instances: Instance[], children: SubscriberProcess[], pg?: Pg, warmUp = false) {
   const [what, seconds] = warmUp ? [`${mode} (warm-up, unreported)`, WARMUP_S] : [mode, T];
   log(`${what}: preparing ${STREAMS} producers and ${STREAMS * SUBS} subscribers`);
   const tally = new Tally();
-  const streams = await prepare(instances, mode, tally);
+  const pieces = RATE * seconds;
+  const { streams, subscriberOf } = await prepare(instances, mode, pieces, children);
   // what the preparation committed lands in the counters before they are read
   if (pg) await sleep(STATS_SETTLE_MS);
   const before = await pg?.read();
   const pgCpu0 = postgresCpu(pg?.dir);
   const stopSampling = sampleProcesses(instances);
+  const subsCpu0 = children.map((c) => cpuSeconds(c.pid));
   const elu0 = performance.eventLoopUtilization();
-  log(`${what}: ${STREAMS} × ${RATE} pieces/s for ${seconds} s`);
+  log(`${what}: ${STREAMS} × ${RATE} pieces/s for ${pieces / RATE} s`);
   const t0 = performance.now();
-  await produce(streams, mode, tally, RATE * seconds);
+  await produce(streams, mode, tally, pieces);
   if (mode !== 'whole') await finish(streams, tally);
   const windowS = (performance.now() - t0) / 1000;
   const benchElu = round(performance.eventLoopUtilization(elu0).utilization, 2);
   const atEnd = await pg?.read(); // WAL and transaction ids now; commit counts after the settle
-  await delivered(streams, mode, tally);
-  const resources = { ...stopSampling(), pgCpuS: round(postgresCpu(pg?.dir) - pgCpu0) };
+  await delivered(children);
+  const subsCpuS = children.map((c, k) => (cpuSeconds(c.pid) - subsCpu0[k]).toFixed(1)).join('/');
+  const resources = { ...stopSampling(), subsCpuS, pgCpuS: round(postgresCpu(pg?.dir) - pgCpu0) };
+  await collect(children, subscriberOf, pieces, tally);
   let db: Costs | undefined;
   if (pg && before && atEnd) {
     await sleep(STATS_SETTLE_MS);
     db = await costs(pg, before, { ...atEnd, commits: (await pg.read()).commits }, windowS);
   }
-  for (const s of streams) {
-    s.producer.disconnect();
-    s.subscribers.forEach((sub) => sub.socket.disconnect());
-  }
+  for (const s of streams) s.producer.disconnect();
   return summary(mode, streams, tally, { windowS, benchElu, resources, db });
 }
 
@@ -417,7 +535,7 @@ function summary(
     mode === 'whole'
       ? {
           'delivered%': pct(
-            subs.reduce((n, { sub }) => n + sub.seen.size, 0),
+            subs.reduce((n, { sub }) => n + sub.seen, 0),
             sent * SUBS,
           ),
         }
@@ -572,22 +690,24 @@ async function main(): Promise<void> {
   const cpuBusyBefore = await cpuBusy('before start', log);
   const results = {} as Record<Mode, Result>;
   let idle: Costs | undefined;
+  const children = Array.from({ length: CLIENTS }, () => new SubscriberProcess());
   try {
     const { instances, pg } = await startOurs();
     try {
       if (IDLE_S > 0) idle = await idleCosts(pg);
       // the instances' first streams (connection pools, JIT) are not what is measured
-      if (WARMUP_S > 0) await runPhase('stream', instances, undefined, true);
-      results.stream = await runPhase('stream', instances, pg);
-      results.whole = await runPhase('whole', instances, pg);
+      if (WARMUP_S > 0) await runPhase('stream', instances, children, undefined, true);
+      results.stream = await runPhase('stream', instances, children, pg);
+      results.whole = await runPhase('whole', instances, children, pg);
     } finally {
       await pg.end();
     }
     await group.stop();
     const bare = await startBare();
-    if (WARMUP_S > 0) await runPhase('bare', bare, undefined, true);
-    results.bare = await runPhase('bare', bare);
+    if (WARMUP_S > 0) await runPhase('bare', bare, children, undefined, true);
+    results.bare = await runPhase('bare', bare, children);
   } finally {
+    children.forEach((c) => c.kill());
     await group.stop();
   }
   const verdicts = report(results, idle);
@@ -603,7 +723,9 @@ async function main(): Promise<void> {
   if (!verdicts.exact) process.exitCode = 1;
 }
 
-if (process.argv[2] === '--bare-server') {
+if (process.argv[2] === '--subscribers') {
+  runSubscribers();
+} else if (process.argv[2] === '--bare-server') {
   bareServer(Number(process.argv[3]), Number(process.argv[4]), { streams: true });
 } else {
   main().catch(async (err) => {

@@ -65,7 +65,7 @@ export function createApp(config: Config, logger: Logger = pino({ level: config.
   // a streamed message holds as much as a chat created whole can (the body limit)
   const services = createServices(db, { ...config.streams, maxLength: bytes.parse(config.bodyLimit) ?? 0 }, presence);
   const feed = createFeed(config, db, metrics, onError);
-  const webhooks = createWebhooks(config, feed, logger, onError);
+  const webhooks = createWebhooks(config, feed, presence, logger, onError);
   const listener = createListener(config, { feed, webhooks, presence, metrics, onError });
   const verify = config.auth && createVerifier(config.auth);
   const httpServer = createHttpServer(config, { db, services, feed, listener, verify, metrics, logger });
@@ -140,9 +140,15 @@ function createFeed(config: Config, db: Database, metrics: Metrics | undefined, 
 }
 
 /** Webhook work has connections of its own (a fixed few), so a slow receiver holds back no room. */
-function createWebhooks(config: Config, feed: Feed, logger: Logger, onError: OnError): Webhooks | undefined {
+function createWebhooks(
+  config: Config,
+  feed: Feed,
+  presence: Presence,
+  logger: Logger,
+  onError: OnError,
+): Webhooks | undefined {
   if (!config.webhooks.enabled) return undefined;
-  return new Webhooks({
+  const webhooks = new Webhooks({
     url: config.databaseUrl as string,
     listenUrl: directUrl(config),
     session: config.databasePoolMode === 'session',
@@ -151,7 +157,13 @@ function createWebhooks(config: Config, feed: Feed, logger: Logger, onError: OnE
     logger,
     onError,
     pruneEvents: () => feed.prune(),
+    instance: presence.instance,
   });
+  // an instance declared gone by presence releases its deliveries in flight here
+  presence.whenGone((instances) =>
+    webhooks.instancesGone(instances).catch((err) => onError(err, 'releasing the deliveries of gone instances')),
+  );
+  return webhooks;
 }
 
 interface Notified {

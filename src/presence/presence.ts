@@ -39,6 +39,7 @@ const campaignOf = (op: PresenceOp) => (op[0] === 't' ? op[1] : op[2]);
  */
 export class Presence {
   readonly instance = randomUUID();
+  private readonly goneListeners = new Set<(instances: string[]) => void>();
   private readonly views = new RoomViews();
   private readonly local = new LocalSockets();
   private readonly readings: RoomReadings;
@@ -172,6 +173,11 @@ export class Presence {
     }
   }
 
+  /** Calls `listener` with the instances a sweep of this one declared gone (each is swept once, somewhere). */
+  whenGone(listener: (instances: string[]) => void): void {
+    this.goneListeners.add(listener);
+  }
+
   /** The LISTEN connection is back: what was sent meanwhile is lost, so read every room afresh. */
   resync(): void {
     this.readings.start(this.views.campaigns());
@@ -181,7 +187,7 @@ export class Presence {
     if (this.stopped) return;
     this.beating ??= this.beat()
       .then(() => this.opts.store.sweep(this.opts.timeoutMs))
-      .then(() => undefined)
+      .then((gone) => void (gone.length && this.goneListeners.forEach((listener) => listener(gone))))
       .catch((err) => this.opts.onError(err, 'presence heartbeat failed'))
       .finally(() => (this.beating = undefined));
   }

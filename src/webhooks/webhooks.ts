@@ -20,6 +20,8 @@ export interface WebhooksOptions {
   onError: (err: unknown, context: string) => void;
   /** Prunes the events log; run by the scheduled chores, once for the cluster. */
   pruneEvents: () => Promise<{ deleted: number }>;
+  /** This instance's id in presence, whose sweep declares an instance gone (instancesGone). */
+  instance: string;
 }
 
 /** The queue's log lines, at a level below ours: it reports every job it runs at info. */
@@ -75,7 +77,7 @@ export class Webhooks {
     });
     const events: WorkerEvents = new EventEmitter();
     events.on('pool:create', ({ workerPool }) => (this.workerPoolId = workerPool.id));
-    this.runner = await run({
+    const runner = await run({
       events,
       pgPool: this.pools.runner,
       noPreparedStatements: !this.opts.session,
@@ -100,7 +102,29 @@ export class Webhooks {
         },
       ]),
     });
+    this.runner = runner;
+    if (this.workerPoolId) {
+      await this.pools.work.query(
+        'INSERT INTO webhook_runners (worker_id, instance) VALUES ($1, $2) ON CONFLICT (worker_id) DO NOTHING',
+        [this.workerPoolId, this.opts.instance],
+      );
+    }
     this.poke();
+  }
+
+  /**
+   * The presence sweep declared these instances gone: the jobs their runners had locked (the
+   * deliveries in flight when they died) are released now, not after the stale-lock chore,
+   * and attempted again here or on another survivor (with the same cursor: at least once).
+   */
+  async instancesGone(instances: string[]): Promise<number> {
+    const [row] = await poolSql(this.pools.work)<{ n: number }>(
+      `WITH gone AS (DELETE FROM webhook_runners WHERE instance = ANY($1::uuid[]) RETURNING worker_id)
+       SELECT count(*)::int AS n, graphile_worker.force_unlock_workers(array_agg(worker_id))::text AS done FROM gone`,
+      [instances],
+    );
+    if (row.n) this.opts.logger.warn({ runners: row.n }, 'released deliveries of instances that are gone');
+    return row.n;
   }
 
   /** The events log may have grown (or an endpoint was switched on): dispatch what is new. */
@@ -126,7 +150,11 @@ export class Webhooks {
    */
   private async releaseLocks(): Promise<void> {
     if (!this.workerPoolId) return;
-    await this.pools.work.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [[this.workerPoolId]]);
+    await this.pools.work.query(
+      `WITH r AS (DELETE FROM webhook_runners WHERE worker_id = $1)
+       SELECT graphile_worker.force_unlock_workers(ARRAY[$1::text])`,
+      [this.workerPoolId],
+    );
   }
 
   /** Finishes (or, after a few seconds, aborts and reschedules) the deliveries in flight, then closes. */
