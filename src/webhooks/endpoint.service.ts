@@ -62,14 +62,14 @@ const withSecret = (json: string, secret: string) => JSON.stringify({ ...JSON.pa
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
 
+/** Tells every instance's dispatcher, which may believe none is active (after the commit, so it finds this one). */
+const wake = (sql: Sql) => sql('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, ENDPOINT_ACTIVATED]);
+
 /**
  * With no active endpoint the dispatcher stands still (src/webhooks/dispatcher.ts); the
  * statement that activates the first one moves its position to the log's head, so an endpoint
  * gets what is committed after it, never a backlog from before it existed.
  */
-/** Tells every instance's dispatcher, which may believe none is active (after the commit, so it finds this one). */
-const wake = (sql: Sql) => sql('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, ENDPOINT_ACTIVATED]);
-
 const fromTheHead = (activates: string) => `head AS (
   UPDATE webhook_dispatch SET position = greatest(position, (SELECT coalesce(max(id), 0) FROM events))
   WHERE ${activates} AND NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE active)

@@ -77,7 +77,7 @@ export class Webhooks {
     });
     const events: WorkerEvents = new EventEmitter();
     events.on('pool:create', ({ workerPool }) => (this.workerPoolId = workerPool.id));
-    const runner = await run({
+    this.runner = await run({
       events,
       pgPool: this.pools.runner,
       noPreparedStatements: !this.opts.session,
@@ -102,7 +102,6 @@ export class Webhooks {
         },
       ]),
     });
-    this.runner = runner;
     if (this.workerPoolId) {
       await this.pools.work.query(
         'INSERT INTO webhook_runners (worker_id, instance) VALUES ($1, $2) ON CONFLICT (worker_id) DO NOTHING',
