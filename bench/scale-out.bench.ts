@@ -33,6 +33,7 @@ import { post } from './support/bare-server';
 import { percentile } from './support/http-clients';
 import { startPgBouncer } from './support/pgbouncer';
 import {
+  attempt,
   cpuSeconds,
   freePort,
   processGroup,
@@ -94,19 +95,10 @@ type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 /** Established TCP connections of a process: local ports by remote port (read from /proc, no tools). */
 function connectionsByPort(pid: number): Map<number, number[]> {
   const inodes = new Set<string>();
-  for (const fd of (() => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      return [];
-    }
-  })()) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      // closed meanwhile
-    }
+  for (const fd of attempt(() => readdirSync(`/proc/${pid}/fd`), [])) {
+    // an fd closed meanwhile reads as no link
+    const m = /^socket:\[(\d+)\]$/.exec(attempt(() => readlinkSync(`/proc/${pid}/fd/${fd}`), ''));
+    if (m) inodes.add(m[1]);
   }
   const byPort = new Map<number, number[]>();
   for (const file of ['tcp', 'tcp6']) {

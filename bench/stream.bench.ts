@@ -60,7 +60,8 @@ import { Client } from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ChatRep, ClientToServerEvents as C2S, ServerToClientEvents as S2C } from '../src/protocol';
 import { bareServer, post } from './support/bare-server';
-import { monotonicMs } from './support/subscribers';
+import { percentile } from './support/http-clients';
+import { ChildHandle, monotonicMs } from './support/subscribers';
 import {
   cpuBusy,
   cpuSeconds,
@@ -109,10 +110,6 @@ const ends = new Int32Array(PIECES + 1);
 for (let k = 1; k <= PIECES; k++) ends[k] = ends[k - 1] + piece(k).length;
 const fullText = (n: number) => Array.from({ length: n }, (_, k) => piece(k + 1)).join('');
 
-const percentile = (values: number[], q: number) => {
-  const sorted = Float64Array.from(values).sort();
-  return sorted.length ? Math.round(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] * 10) / 10 : NaN;
-};
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** What one phase saw, filled in by the producers and the subscribers. */
@@ -259,22 +256,16 @@ function runSubscribers(): void {
   send({ type: 'ready' });
 }
 
-/** The parent's handle on one subscriber process. */
-class SubscriberProcess {
+/** The parent's handle on one subscriber process (it serves every phase). */
+class SubscriberProcess extends ChildHandle<FromChild> {
   events = 0;
   done = 0;
-  private readonly proc = fork(__filename, ['--subscribers'], { serialization: 'advanced' });
-  private readonly ready = this.next('ready');
 
   constructor() {
+    super(__filename, '--subscribers');
     this.proc.on('message', (msg: FromChild) => {
       if (msg.type === 'progress') [this.events, this.done] = [msg.events, msg.done];
     });
-    this.ready.catch(() => undefined); // awaited by open(); an early exit must not go unhandled
-  }
-
-  get pid(): number | undefined {
-    return this.proc.pid;
   }
 
   async open(mode: Mode, pieces: number, subs: SubscriberSpec[]): Promise<void> {
@@ -286,26 +277,13 @@ class SubscriberProcess {
   /** What it holds; it closes those sockets and is ready for the next phase. */
   async report(): Promise<Extract<FromChild, { type: 'report' }>> {
     this.proc.send({ type: 'report' } satisfies ToChild);
-    const report = (await this.next('report')) as Extract<FromChild, { type: 'report' }>;
+    const report = await this.next('report');
     [this.events, this.done] = [0, 0];
     return report;
   }
 
   kill(): void {
     if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
-
-  private next(type: FromChild['type']): Promise<FromChild> {
-    return new Promise((done, fail) => {
-      const onMessage = (msg: FromChild) => {
-        if (msg.type === 'failed') fail(new Error(msg.message));
-        if (msg.type !== type) return;
-        this.proc.off('message', onMessage).off('exit', onExit);
-        done(msg);
-      };
-      const onExit = (code: number | null) => fail(new Error(`subscriber process exited (${code}) awaiting ${type}`));
-      this.proc.on('message', onMessage).once('exit', onExit);
-    });
   }
 }
 

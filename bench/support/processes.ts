@@ -12,7 +12,7 @@ export type Instance = { name: string; url: string; proc: ChildProcess };
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** fn(), or the fallback if it throws (a file or process that is gone). */
-function attempt<T>(fn: () => T, fallback: T): T {
+export function attempt<T>(fn: () => T, fallback: T): T {
   try {
     return fn();
   } catch {

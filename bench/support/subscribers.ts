@@ -84,26 +84,52 @@ export function runSubscribers(): void {
   send({ type: 'ready' }); // a message sent before this listener existed would be lost
 }
 
-/** The parent's handle on one subscriber process. */
-export class SubscriberProcess {
-  delivered = 0;
-  private readonly proc: ChildProcess;
-  private readonly ready: Promise<unknown>;
-  private failure?: Error;
+/** What every child here can answer: it is listening, or something failed. */
+type ChildMessage = { type: string } | { type: 'failed'; message: string };
+
+/**
+ * The parent's end of a forked child that answers messages by `type`: `ready` once it
+ * listens, `failed` when something went wrong. 'advanced' serialization: typed arrays (the
+ * latencies) cross as typed arrays, not as JSON.
+ */
+export class ChildHandle<From extends ChildMessage> {
+  protected readonly proc: ChildProcess;
+  protected readonly ready: Promise<unknown>;
 
   constructor(script: string, flag: string) {
-    // 'advanced': the latency arrays cross as typed arrays, not as JSON
     this.proc = fork(script, [flag], { serialization: 'advanced' });
-    this.proc.on('message', (msg: FromChild) => {
-      if (msg.type === 'progress') this.delivered = msg.delivered;
-      if (msg.type === 'failed') this.failure = new Error(msg.message);
-    });
     this.ready = this.next('ready');
-    this.ready.catch(() => undefined); // awaited by connect(); an early exit must not go unhandled
+    this.ready.catch(() => undefined); // awaited before the first request; an early exit must not go unhandled
   }
 
   get pid(): number | undefined {
     return this.proc.pid;
+  }
+
+  /** The next message of this type; rejects on `failed`, or if the child exits first. */
+  protected next<T extends From['type']>(type: T): Promise<Extract<From, { type: T }>> {
+    return new Promise((done, fail) => {
+      const onMessage = (msg: From) => {
+        if (msg.type === 'failed') fail(new Error((msg as { message: string }).message));
+        if (msg.type !== type) return;
+        this.proc.off('message', onMessage).off('exit', onExit);
+        done(msg as Extract<From, { type: T }>);
+      };
+      const onExit = (code: number | null) => fail(new Error(`child process exited (${code}) awaiting ${type}`));
+      this.proc.on('message', onMessage).once('exit', onExit);
+    });
+  }
+}
+
+/** The parent's handle on one subscriber process. */
+export class SubscriberProcess extends ChildHandle<FromChild> {
+  delivered = 0;
+
+  constructor(script: string, flag: string) {
+    super(script, flag);
+    this.proc.on('message', (msg: FromChild) => {
+      if (msg.type === 'progress') this.delivered = msg.delivered;
+    });
   }
 
   /** Resolves once the process listens (a fresh process takes a while to load). */
@@ -119,7 +145,7 @@ export class SubscriberProcess {
 
   async report(): Promise<SubscriberReport> {
     this.proc.send({ type: 'report' } satisfies ToChild);
-    return ((await this.next('report')) as Extract<FromChild, { type: 'report' }>).report;
+    return (await this.next('report')).report;
   }
 
   /** Closes its sockets and lets it exit; safe to call twice. */
@@ -130,19 +156,5 @@ export class SubscriberProcess {
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
-  }
-
-  private next(type: FromChild['type']): Promise<FromChild> {
-    return new Promise((done, fail) => {
-      const onMessage = (msg: FromChild) => {
-        if (msg.type === 'failed') fail(this.failure ?? new Error(msg.message));
-        if (msg.type !== type) return;
-        this.proc.off('message', onMessage).off('exit', onExit);
-        done(msg);
-      };
-      const onExit = (code: number | null) =>
-        fail(new Error(`subscriber process exited (${code}) while awaiting ${type}`));
-      this.proc.on('message', onMessage).once('exit', onExit);
-    });
   }
 }
