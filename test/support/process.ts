@@ -13,6 +13,8 @@ export interface ServerProcess {
   /** Everything it has logged so far. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL: it dies as in a crash, with no shutdown; resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 export async function startServerProcess(databaseUrl: string, env: Record<string, string>): Promise<ServerProcess> {
@@ -55,5 +57,11 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, child, output: () => out, stop };
+  const crash = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { url: `http://127.0.0.1:${port}`, child, output: () => out, stop, crash };
 }

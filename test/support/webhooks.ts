@@ -1,5 +1,13 @@
 import type { WebhookSettings } from '../../src/config';
 
+/** The environment of a server process with the job runner on: loopback receivers, quick polling. */
+export const webhookProcessEnv = (env: Record<string, string>): Record<string, string> => ({
+  WEBHOOKS: 'true',
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+  WEBHOOK_POLL_INTERVAL_MS: '100',
+  ...env,
+});
+
 /** Webhook settings for tests: loopback receivers allowed, tiny backoff, quick polling. */
 export const testWebhooks = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({
   enabled: true,

@@ -19,6 +19,8 @@ const CONCURRENCY = 50;
 const CHATS = 60;
 
 type Backend = { pid: number; application_name: string };
+/** The database's backends but the asking one. */
+const BACKENDS = `SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
 
 /** Samples the database's backends (but its own) until stopped; keeps every sample. */
 function sampler(url: string, every = 25) {
@@ -29,9 +31,7 @@ function sampler(url: string, every = 25) {
   const done = (async () => {
     await probe.connect();
     while (running) {
-      const { rows } = await probe.query<Backend>(
-        `SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-      );
+      const { rows } = await probe.query<Backend>(BACKENDS);
       samples.push(rows);
       await sleep(every);
     }
@@ -140,9 +140,7 @@ describe('connections of an instance with webhooks in flight', () => {
     const directs: Backend[][] = [];
     const sample = async () => {
       // the backends first: one the pooler opens after them is not misread as direct
-      const { rows } = await probe.query<Backend>(
-        `SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-      );
+      const { rows } = await probe.query<Backend>(BACKENDS);
       const pooled = await pooledBackendPids(bouncer!.url, database);
       directs.push(rows.filter((b) => !pooled.has(b.pid)));
     };

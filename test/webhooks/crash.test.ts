@@ -5,7 +5,7 @@ import { api } from '../support/http';
 import { startServerProcess, type ServerProcess } from '../support/process';
 import { startReceiver, type Hit, type Receiver } from '../support/receiver';
 import { eventually } from '../support/sockets';
-import { testWebhooks } from '../support/webhooks';
+import { testWebhooks, webhookProcessEnv } from '../support/webhooks';
 
 jest.setTimeout(240_000);
 
@@ -21,15 +21,15 @@ beforeAll(async () => {
   url = await createTestDatabase();
   // the first attempts never get an answer: they are in flight when their instance dies
   receiver = await startReceiver((_hit, hits) => (hits.length <= CONCURRENCY ? 'hang' : 200));
-  killed = await startServerProcess(url, {
-    WEBHOOKS: 'true',
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-    WEBHOOK_CONCURRENCY: String(CONCURRENCY),
-    WEBHOOK_RETRY_BASE_MS: '50',
-    WEBHOOK_RETRY_MAX_MS: '200',
-    WEBHOOK_POLL_INTERVAL_MS: '100',
-  });
+  killed = await startServerProcess(
+    url,
+    webhookProcessEnv({
+      WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+      WEBHOOK_CONCURRENCY: String(CONCURRENCY),
+      WEBHOOK_RETRY_BASE_MS: '50',
+      WEBHOOK_RETRY_MAX_MS: '200',
+    }),
+  );
 }, 90_000);
 afterAll(async () => {
   await killed?.stop();
@@ -58,10 +58,7 @@ describe('an instance killed mid-delivery', () => {
     await eventually(() => receiver.hits.length === CONCURRENCY, 60_000, 'deliveries in flight');
     const inFlight = receiver.hits.map((h) => h.body.cursor);
 
-    killed.child.kill('SIGKILL');
-    await new Promise((resolve) =>
-      killed.child.exitCode !== null ? resolve(null) : killed.child.once('exit', resolve),
-    );
+    await killed.crash();
     survivor = await startApp(url, { webhooks: testWebhooks({ timeoutMs: TIMEOUT_MS }) });
 
     // the chore (every minute on one instance) releases jobs locked by the dead worker; run it now and then

@@ -5,7 +5,7 @@ import { api } from '../support/http';
 import { startServerProcess, type ServerProcess } from '../support/process';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { eventually } from '../support/sockets';
-import { testWebhooks } from '../support/webhooks';
+import { testWebhooks, webhookProcessEnv } from '../support/webhooks';
 
 jest.setTimeout(180_000);
 
@@ -25,13 +25,10 @@ beforeAll(async () => {
   // the first attempts never get an answer: they are in flight when their instance dies
   receiver = await startReceiver((_hit, hits) => (hits.length <= CONCURRENCY ? 'hang' : 200));
   // presence at its defaults (heartbeat 5 s, an instance unseen for 20 s is gone)
-  killed = await startServerProcess(url, {
-    WEBHOOKS: 'true',
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-    WEBHOOK_CONCURRENCY: String(CONCURRENCY),
-    WEBHOOK_POLL_INTERVAL_MS: '100',
-  });
+  killed = await startServerProcess(
+    url,
+    webhookProcessEnv({ WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), WEBHOOK_CONCURRENCY: String(CONCURRENCY) }),
+  );
 }, 90_000);
 afterAll(async () => {
   await killed?.stop();
@@ -56,10 +53,7 @@ describe('an instance killed with deliveries in flight', () => {
     const [{ runners }] = await sql<{ runners: number }>(url, 'SELECT count(*)::int AS runners FROM webhook_runners');
     expect(runners).toBe(1);
 
-    killed.child.kill('SIGKILL');
-    await new Promise((resolve) =>
-      killed.child.exitCode !== null ? resolve(null) : killed.child.once('exit', resolve),
-    );
+    await killed.crash();
     const killedAt = Date.now();
     survivor = await startApp(url, { webhooks: testWebhooks({ timeoutMs: TIMEOUT_MS, concurrency: CONCURRENCY }) });
 
