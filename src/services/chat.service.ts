@@ -167,6 +167,15 @@ export function createChatService(context: ServiceContext, streamOpened?: Stream
 
     get: (id: string, p: Principal) => readable(p) && getOne(sql, CHAT_LIST, id, visibleCampaigns(p)),
 
+    /** The id of the campaign's newest streaming chat (by created_at, id), if one streams. */
+    async newestStreaming(campaignId: string): Promise<string | undefined> {
+      const [row] = await sql<{ id: string }>(
+        `SELECT id FROM chats WHERE campaign_id = $1 AND status = 'streaming' ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [campaignId],
+      );
+      return row?.id;
+    },
+
     /**
      * Writing a chat ends its author's typing in that room (`member`: who wrote it, if known;
      * with a token its subject, while open mode has no member name behind a REST call).

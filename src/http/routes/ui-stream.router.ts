@@ -68,8 +68,13 @@ export function uiStreamRouter(
     .get(async (req, res) => {
       readable(req.principal);
       if (!(await services.campaigns.visible(id(req), req.principal))) throw new NotFoundError();
-      // the snapshots come oldest first (created_at, id)
-      await streamFrom(res, id(req), async (open) => open.at(-1));
+      // the snapshots come oldest first (created_at, id); none, while this instance has yet to
+      // read a new stream's creation: then the chat is read after the join, as for one chat
+      await streamFrom(res, id(req), async (open) => {
+        if (open.length) return open.at(-1);
+        const newest = await services.chats.newestStreaming(id(req));
+        return newest === undefined ? undefined : readChat(req, newest);
+      });
     })
     .all(methodNotAllowed(['GET']));
 
